@@ -1,0 +1,64 @@
+# Laskutin: `make run` starts everything on this machine, `make test` runs every check.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: help install run test lint typecheck pytest openapi db-start db-stop db-status bench clean
+
+help:
+	@echo "make run    - install what is missing, start database, server and worker on http://127.0.0.1:8000"
+	@echo "make test   - install what is missing, then lint, type checks and every test suite"
+	@echo "make openapi - rewrite openapi/openapi.json from the code"
+	@echo "make db-start | db-stop | db-status - the embedded PostgreSQL in ./.data"
+	@echo "make bench  - run the benchmarks in bench/"
+
+# uv installs the locked dependencies (uv.lock) in seconds; it lives in its own small venv so
+# that syncing the project's venv never removes it.
+$(UV):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.installed: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	exec $(BIN)/laskutin run
+
+lint: install
+	$(BIN)/ruff check src tests migrations bench
+	$(BIN)/ruff format --check src tests migrations bench
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+openapi: install
+	$(BIN)/laskutin openapi --output openapi/openapi.json
+
+db-start: install
+	$(BIN)/laskutin db start
+db-stop: install
+	$(BIN)/laskutin db stop
+db-status: install
+	$(BIN)/laskutin db status
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

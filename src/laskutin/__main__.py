@@ -1,0 +1,3 @@
+from laskutin.cli import main
+
+main()

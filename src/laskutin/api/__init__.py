@@ -1,0 +1,1 @@
+"""The HTTP layer: routers, dependencies, problem+json."""

@@ -1,0 +1,167 @@
+"""Every error as RFC 9457 problem+json, in the caller's language (Accept-Language).
+
+The ``type`` is a stable relative URI per kind of error (``/problems/<code>``), documented in
+docs/api-errors.md; clients compare it as a string.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from laskutin.core import errors
+from laskutin.core.db import is_database_unavailable
+from laskutin.core.i18n import Language, negotiate_language, translate
+from laskutin.core.logging import request_id_var
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_SECONDS = "5"
+
+_STATUS_BY_ERROR: list[tuple[type[errors.DomainError], int]] = [
+    (errors.NotFound, 404),
+    (errors.Conflict, 409),
+    (errors.PermissionDenied, 403),
+    (errors.ValidationFailed, 422),
+    (errors.ServiceUnavailable, 503),
+]
+
+
+def problem_type(code: str) -> str:
+    return f"/problems/{code}"
+
+
+def render(
+    request: Request | None,
+    problem: errors.Problem,
+    *,
+    language: Language | None = None,
+) -> JSONResponse:
+    if language is None:
+        header = request.headers.get("accept-language") if request is not None else None
+        language = negotiate_language(header)
+    request_id = request_id_var.get()
+    params = {"request_id": request_id, **problem.params}
+    title = translate(problem.title_key, language, params) or problem.title_key
+    detail = translate(f"{problem.detail_key}.detail", language, params)
+    if detail is None:
+        detail = translate(problem.detail_key, language, params) or title
+    body: dict[str, Any] = {
+        "type": problem_type(problem.code),
+        "title": title,
+        "status": problem.status,
+        "detail": detail,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+    if request_id:
+        body["request_id"] = request_id
+    if problem.errors:
+        body["errors"] = [
+            {"field": e.field, "code": e.code, "message": e.message} for e in problem.errors
+        ]
+    headers = {"Content-Language": language, **problem.headers}
+    return JSONResponse(body, status_code=problem.status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def from_domain_error(exc: errors.DomainError) -> errors.Problem:
+    status = next((s for cls, s in _STATUS_BY_ERROR if isinstance(exc, cls)), 400)
+    headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else {}
+    field_errors = exc.errors if isinstance(exc, errors.ValidationFailed) else []
+    params: dict[str, object] = dict(exc.params)
+    if field_errors:
+        params.setdefault("count", len(field_errors))
+    return errors.Problem(
+        status=status,
+        code=exc.code,
+        title_key=exc.code,
+        detail_key=exc.message_key,
+        params=params,
+        errors=field_errors,
+        headers=headers,
+    )
+
+
+def unexpected_error_response(request: Request, exc: BaseException) -> JSONResponse:
+    """A 500 (or 503 for a database outage) that reveals nothing internal; the trace is logged."""
+    if is_database_unavailable(exc):
+        log.warning("database unavailable: %s", exc.__class__.__name__)
+        return render(request, from_domain_error(errors.DatabaseUnavailable()))
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return render(
+        request,
+        errors.Problem(500, "internal-error", "internal-error", "internal-error"),
+    )
+
+
+def _field_error(error: Mapping[str, Any], language: Language) -> errors.FieldError:
+    location = [str(part) for part in error.get("loc", ())]
+    if location and location[0] == "body":
+        location = location[1:]
+    field = ".".join(location) or "body"
+    code = str(error.get("type", "invalid"))
+    context = dict(error.get("ctx") or {})
+    message = translate(f"field.{code}", language, context) or str(error.get("msg", code))
+    return errors.FieldError(field=field, code=code, message=message)
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    language = negotiate_language(request.headers.get("accept-language"))
+    field_errors = [_field_error(e, language) for e in exc.errors()]
+    problem = errors.Problem(
+        422,
+        "validation-error",
+        "validation-error",
+        "validation-error",
+        params={"count": len(field_errors)},
+        errors=field_errors,
+    )
+    return render(request, problem, language=language)
+
+
+async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 404:
+        problem = errors.Problem(404, "not-found", "not-found", "not-found", headers=headers)
+    elif exc.status_code == 405:
+        allowed = headers.get("Allow", headers.get("allow", ""))
+        problem = errors.Problem(
+            405,
+            "method-not-allowed",
+            "method-not-allowed",
+            "method-not-allowed",
+            params={"method": request.method, "allowed": allowed},
+            headers=headers,
+        )
+    elif exc.status_code == 413:
+        problem = errors.Problem(413, "request-too-large", "request-too-large", "request-too-large")
+    else:
+        problem = errors.Problem(
+            exc.status_code,
+            "http-error",
+            "http-error",
+            "http-error",
+            params={"status": exc.status_code},
+            headers=headers,
+        )
+    return render(request, problem)
+
+
+async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.DomainError)
+    return render(request, from_domain_error(exc))
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(errors.DomainError, _on_domain_error)

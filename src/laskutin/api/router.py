@@ -1,0 +1,24 @@
+"""The versioned API: every domain's router is included here under /api/v1."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from laskutin import __version__
+
+api_router = APIRouter(prefix="/api/v1")
+
+
+class ServiceInfo(BaseModel):
+    name: str
+    version: str
+    schema_revision: str
+
+
+@api_router.get("/meta", tags=["meta"], operation_id="meta-get")
+async def get_meta() -> ServiceInfo:
+    """The running version and the database migration it needs."""
+    from laskutin.core.migrations import code_head
+
+    return ServiceInfo(name="Laskutin", version=__version__, schema_revision=code_head())

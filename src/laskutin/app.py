@@ -1,0 +1,80 @@
+"""create_app(settings): the FastAPI application with its routers, middleware and handlers."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from laskutin import __version__
+from laskutin.api.health import router as health_router
+from laskutin.api.middleware import RequestContextMiddleware
+from laskutin.api.problem import install_problem_handlers
+from laskutin.api.router import api_router
+from laskutin.core.db import create_engine, session_factory
+from laskutin.core.lifecycle import Lifecycle
+from laskutin.core.migrations import code_head
+from laskutin.core.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        app.state.engine = engine
+        app.state.session_factory = session_factory(engine)
+        await _warn_if_privileged(app)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Laskutin API",
+        version=__version__,
+        summary="Invoicing for Finnish businesses",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+        debug=False,  # tracebacks never reach clients, even with LASKUTIN_DEBUG
+    )
+    app.state.settings = settings
+    app.state.lifecycle = Lifecycle()
+    app.state.required_revision = code_head()
+    install_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(health_router)
+    app.include_router(api_router)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> dict[str, str]:
+        return {"name": "Laskutin", "version": __version__, "api_docs": "/api/docs"}
+
+    return app
+
+
+async def _warn_if_privileged(app: FastAPI) -> None:
+    """Row-level security does not bind superusers or table owners: say so loudly."""
+    try:
+        async with app.state.engine.connect() as conn:
+            superuser = await conn.scalar(
+                text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            )
+            owns = await conn.scalar(
+                text("SELECT count(*) FROM pg_tables WHERE tableowner = current_user")
+            )
+    except Exception:  # the database may come later; /readyz reports that
+        return
+    if superuser or owns:
+        log.warning(
+            "the app connects as a superuser or a table owner: use a separate role "
+            "(LASKUTIN_DATABASE_URL) so that row-level security holds"
+        )

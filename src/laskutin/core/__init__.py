@@ -1,0 +1,1 @@
+"""What no domain owns: settings, database, clock, errors, logging."""

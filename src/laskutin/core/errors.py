@@ -1,0 +1,67 @@
+"""Domain errors. Services raise these; api/problem.py turns them into problem+json.
+
+Each error has a stable ``code`` (it becomes the problem ``type``) and a message key with
+parameters that the API layer renders in the caller's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    code: str
+    message: str  # already in the caller's language, or English for internal callers
+
+
+class DomainError(Exception):
+    code = "domain-error"
+
+    def __init__(self, message_key: str | None = None, **params: object) -> None:
+        self.message_key = message_key or self.code
+        self.params: Mapping[str, object] = params
+        super().__init__(f"{self.message_key} {params}" if params else self.message_key)
+
+
+class NotFound(DomainError):
+    code = "not-found"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class PermissionDenied(DomainError):
+    code = "forbidden"
+
+
+class ValidationFailed(DomainError):
+    code = "validation-error"
+
+    def __init__(self, errors: list[FieldError], message_key: str | None = None) -> None:
+        super().__init__(message_key or self.code)
+        self.errors = errors
+
+
+class ServiceUnavailable(DomainError):
+    code = "service-unavailable"
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    code = "database-unavailable"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a failed request answers, before rendering (RFC 9457)."""
+
+    status: int
+    code: str
+    title_key: str
+    detail_key: str
+    params: Mapping[str, object] = field(default_factory=dict)
+    errors: list[FieldError] = field(default_factory=list)
+    headers: Mapping[str, str] = field(default_factory=dict)

@@ -1,0 +1,279 @@
+"""Languages of the service (Finnish by default, Swedish, English) and API error messages.
+
+The API's messages are few and short, so they live here as a table that a test checks for
+completeness in all three languages; the user interface and documents use gettext catalogs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from string import Formatter
+from typing import Literal, cast
+
+from babel.core import negotiate_locale
+
+Language = Literal["fi", "sv", "en"]
+LANGUAGES: tuple[Language, ...] = ("fi", "sv", "en")
+DEFAULT_LANGUAGE: Language = "fi"
+
+
+def negotiate_language(accept_language: str | None) -> Language:
+    """Pick fi, sv or en from an Accept-Language header (RFC 9110 weights), Finnish by default."""
+    if not accept_language:
+        return DEFAULT_LANGUAGE
+    weighted: list[tuple[float, int, str]] = []
+    for index, item in enumerate(accept_language.split(",")):
+        tag, _, params = item.strip().partition(";")
+        weight = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                weight = float(params[2:])
+            except ValueError:
+                weight = 0.0
+        if tag and weight > 0:
+            weighted.append((-weight, index, tag.strip().replace("-", "_")))
+    preferred = [tag for _, _, tag in sorted(weighted)]
+    # Babel matches "sv_FI" to "sv" and "fi" to "fi_FI"; plain prefixes cover the rest.
+    chosen = negotiate_locale(preferred, list(LANGUAGES), sep="_")
+    if chosen is None:
+        for tag in preferred:
+            prefix = tag.split("_")[0].lower()
+            if prefix in LANGUAGES:
+                return prefix
+        return DEFAULT_LANGUAGE
+    return cast(Language, chosen.split("_")[0].lower())
+
+
+MESSAGES: Mapping[str, Mapping[Language, str]] = {
+    # problem titles and details
+    "not-found": {
+        "fi": "Ei löytynyt",
+        "sv": "Hittades inte",
+        "en": "Not found",
+    },
+    "not-found.detail": {
+        "fi": "Pyydettyä kohdetta ei ole olemassa.",
+        "sv": "Det begärda objektet finns inte.",
+        "en": "The requested resource does not exist.",
+    },
+    "method-not-allowed": {
+        "fi": "Menetelmä ei ole sallittu",
+        "sv": "Metoden är inte tillåten",
+        "en": "Method not allowed",
+    },
+    "method-not-allowed.detail": {
+        "fi": "Tämä osoite ei tue menetelmää {method}. Sallitut: {allowed}.",
+        "sv": "Den här adressen stöder inte metoden {method}. Tillåtna: {allowed}.",
+        "en": "This address does not support {method}. Allowed: {allowed}.",
+    },
+    "validation-error": {
+        "fi": "Virheelliset tiedot",
+        "sv": "Ogiltiga uppgifter",
+        "en": "Invalid input",
+    },
+    "validation-error.detail": {
+        "fi": "Pyynnössä on {count} virheellistä kenttää.",
+        "sv": "Begäran innehåller {count} ogiltiga fält.",
+        "en": "The request has {count} invalid field(s).",
+    },
+    "conflict": {
+        "fi": "Ristiriita",
+        "sv": "Konflikt",
+        "en": "Conflict",
+    },
+    "conflict.detail": {
+        "fi": "Pyyntö on ristiriidassa kohteen nykyisen tilan kanssa.",
+        "sv": "Begäran står i konflikt med objektets nuvarande tillstånd.",
+        "en": "The request conflicts with the current state of the resource.",
+    },
+    "forbidden": {
+        "fi": "Ei oikeutta",
+        "sv": "Ingen behörighet",
+        "en": "Forbidden",
+    },
+    "forbidden.detail": {
+        "fi": "Sinulla ei ole oikeutta tähän toimintoon.",
+        "sv": "Du har inte behörighet till den här åtgärden.",
+        "en": "You are not allowed to do this.",
+    },
+    "http-error": {
+        "fi": "Pyyntöä ei voitu käsitellä",
+        "sv": "Begäran kunde inte behandlas",
+        "en": "The request could not be processed",
+    },
+    "http-error.detail": {
+        "fi": "Pyyntöä ei voitu käsitellä (HTTP {status}).",
+        "sv": "Begäran kunde inte behandlas (HTTP {status}).",
+        "en": "The request could not be processed (HTTP {status}).",
+    },
+    "internal-error": {
+        "fi": "Sisäinen virhe",
+        "sv": "Internt fel",
+        "en": "Internal error",
+    },
+    "internal-error.detail": {
+        "fi": "Odottamaton virhe. Yritä uudelleen; jos virhe toistuu, kerro tukeen "
+        "pyynnön tunniste {request_id}.",
+        "sv": "Ett oväntat fel inträffade. Försök igen; om felet kvarstår, uppge "
+        "begärans id {request_id} för supporten.",
+        "en": "An unexpected error occurred. Try again; if it persists, give support "
+        "the request id {request_id}.",
+    },
+    "service-unavailable": {
+        "fi": "Palvelu ei ole käytettävissä",
+        "sv": "Tjänsten är inte tillgänglig",
+        "en": "Service unavailable",
+    },
+    "service-unavailable.detail": {
+        "fi": "Palvelu ei juuri nyt ole käytettävissä. Yritä hetken kuluttua uudelleen.",
+        "sv": "Tjänsten är inte tillgänglig just nu. Försök igen om en stund.",
+        "en": "The service is unavailable right now. Try again in a moment.",
+    },
+    "database-unavailable": {
+        "fi": "Tietokanta ei ole käytettävissä",
+        "sv": "Databasen är inte tillgänglig",
+        "en": "Database unavailable",
+    },
+    "database-unavailable.detail": {
+        "fi": "Tietokantaan ei saada yhteyttä. Yritä hetken kuluttua uudelleen.",
+        "sv": "Det går inte att nå databasen. Försök igen om en stund.",
+        "en": "The database cannot be reached. Try again in a moment.",
+    },
+    "schema-outdated": {
+        "fi": "Tietokannan rakenne on vanhentunut",
+        "sv": "Databasens struktur är föråldrad",
+        "en": "Database schema out of date",
+    },
+    "schema-outdated.detail": {
+        "fi": "Tietokannasta puuttuu migraatio {revision}. Aja `laskutin migrate upgrade`.",
+        "sv": "Databasen saknar migreringen {revision}. Kör `laskutin migrate upgrade`.",
+        "en": "The database lacks migration {revision}. Run `laskutin migrate upgrade`.",
+    },
+    "shutting-down": {
+        "fi": "Palvelu sammuu",
+        "sv": "Tjänsten stängs av",
+        "en": "Shutting down",
+    },
+    "shutting-down.detail": {
+        "fi": "Tämä palvelinprosessi on sammumassa; muut prosessit palvelevat.",
+        "sv": "Den här serverprocessen stängs av; andra processer tar över.",
+        "en": "This server process is shutting down; other processes take over.",
+    },
+    "request-too-large": {
+        "fi": "Pyyntö on liian suuri",
+        "sv": "Begäran är för stor",
+        "en": "Request too large",
+    },
+    # field errors (pydantic's error types; anything else falls back to pydantic's text)
+    "field.missing": {
+        "fi": "Kenttä on pakollinen.",
+        "sv": "Fältet är obligatoriskt.",
+        "en": "This field is required.",
+    },
+    "field.extra_forbidden": {
+        "fi": "Tuntematon kenttä.",
+        "sv": "Okänt fält.",
+        "en": "Unknown field.",
+    },
+    "field.string_type": {
+        "fi": "Arvon pitää olla tekstiä.",
+        "sv": "Värdet måste vara text.",
+        "en": "The value must be text.",
+    },
+    "field.string_too_short": {
+        "fi": "Vähintään {min_length} merkkiä.",
+        "sv": "Minst {min_length} tecken.",
+        "en": "At least {min_length} characters.",
+    },
+    "field.string_too_long": {
+        "fi": "Enintään {max_length} merkkiä.",
+        "sv": "Högst {max_length} tecken.",
+        "en": "At most {max_length} characters.",
+    },
+    "field.string_pattern_mismatch": {
+        "fi": "Arvo ei ole oikeassa muodossa.",
+        "sv": "Värdet har fel format.",
+        "en": "The value is not in the expected format.",
+    },
+    "field.int_parsing": {
+        "fi": "Arvon pitää olla kokonaisluku.",
+        "sv": "Värdet måste vara ett heltal.",
+        "en": "The value must be a whole number.",
+    },
+    "field.int_type": {
+        "fi": "Arvon pitää olla kokonaisluku.",
+        "sv": "Värdet måste vara ett heltal.",
+        "en": "The value must be a whole number.",
+    },
+    "field.decimal_parsing": {
+        "fi": 'Arvon pitää olla desimaaliluku, esim. "12.50".',
+        "sv": 'Värdet måste vara ett decimaltal, t.ex. "12.50".',
+        "en": 'The value must be a decimal number, e.g. "12.50".',
+    },
+    "field.bool_parsing": {
+        "fi": "Arvon pitää olla true tai false.",
+        "sv": "Värdet måste vara true eller false.",
+        "en": "The value must be true or false.",
+    },
+    "field.date_from_datetime_parsing": {
+        "fi": "Päivämäärän muoto on VVVV-KK-PP.",
+        "sv": "Datumformatet är ÅÅÅÅ-MM-DD.",
+        "en": "Dates are written YYYY-MM-DD.",
+    },
+    "field.date_parsing": {
+        "fi": "Päivämäärän muoto on VVVV-KK-PP.",
+        "sv": "Datumformatet är ÅÅÅÅ-MM-DD.",
+        "en": "Dates are written YYYY-MM-DD.",
+    },
+    "field.greater_than_equal": {
+        "fi": "Arvon pitää olla vähintään {ge}.",
+        "sv": "Värdet måste vara minst {ge}.",
+        "en": "The value must be at least {ge}.",
+    },
+    "field.less_than_equal": {
+        "fi": "Arvon pitää olla enintään {le}.",
+        "sv": "Värdet får vara högst {le}.",
+        "en": "The value must be at most {le}.",
+    },
+    "field.greater_than": {
+        "fi": "Arvon pitää olla suurempi kuin {gt}.",
+        "sv": "Värdet måste vara större än {gt}.",
+        "en": "The value must be greater than {gt}.",
+    },
+    "field.enum": {
+        "fi": "Sallitut arvot: {expected}.",
+        "sv": "Tillåtna värden: {expected}.",
+        "en": "Allowed values: {expected}.",
+    },
+    "field.json_invalid": {
+        "fi": "Pyynnön runko ei ole kelvollista JSONia.",
+        "sv": "Begärans innehåll är inte giltig JSON.",
+        "en": "The request body is not valid JSON.",
+    },
+    "field.model_attributes_type": {
+        "fi": "Odotettiin JSON-objektia.",
+        "sv": "Ett JSON-objekt förväntades.",
+        "en": "A JSON object was expected.",
+    },
+    "field.dict_type": {
+        "fi": "Odotettiin JSON-objektia.",
+        "sv": "Ett JSON-objekt förväntades.",
+        "en": "A JSON object was expected.",
+    },
+}
+
+
+class _Lenient(Formatter):
+    def get_value(self, key: int | str, args: object, kwargs: Mapping[str, object]) -> object:
+        return kwargs.get(str(key), "{" + str(key) + "}")
+
+
+def translate(
+    key: str, language: Language, params: Mapping[str, object] | None = None
+) -> str | None:
+    """The message for ``key`` in ``language``, or None when there is no such message."""
+    entry = MESSAGES.get(key)
+    if entry is None:
+        return None
+    return _Lenient().format(entry[language], **(params or {}))

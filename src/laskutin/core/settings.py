@@ -1,0 +1,153 @@
+"""The one place that reads the environment.
+
+Every knob is a ``LASKUTIN_*`` variable (or a line in ``.env``); docs/configuration.md lists them.
+"""
+
+from __future__ import annotations
+
+import enum
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from laskutin.core.dburl import DatabaseUrl, DatabaseUrlError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+# Names of the two roles the embedded PostgreSQL creates (see docs/database.md).
+EMBEDDED_OWNER_ROLE = "laskutin_owner"
+EMBEDDED_APP_ROLE = "laskutin_app"
+EMBEDDED_DATABASE = "laskutin"
+_DEV_SECRET = "development-only-insecure-secret-key"  # noqa: S105 - refused in production
+
+
+class Environment(enum.StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class SettingsError(ValueError):
+    """Settings that cannot work; the message says which variable to fix."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LASKUTIN_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    env: Environment = Environment.DEVELOPMENT
+    debug: bool = False
+    secret_key: SecretStr | None = None
+
+    # Where the embedded PostgreSQL keeps its files (git-ignored by default).
+    data_dir: Path = Path(".data")
+    # App/worker connection (a role that owns nothing). Unset: the embedded PostgreSQL.
+    database_url: str | None = None
+    # Migration connection (the owner of the tables). Unset: same as database_url.
+    migration_database_url: str | None = None
+    # Unix user that runs the embedded PostgreSQL when we are root (initdb refuses root).
+    embedded_pg_user: str | None = None
+    # Folder with initdb/postgres binaries; unset: the pgserver wheel, then the system's.
+    pg_bin_dir: Path | None = None
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
+
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=5, ge=0)
+    # Bounds that turn a database outage into a quick 503 instead of hanging requests.
+    db_connect_timeout_seconds: float = Field(default=3.0, gt=0)
+    db_pool_timeout_seconds: float = Field(default=3.0, gt=0)
+    db_statement_timeout_seconds: float = Field(default=30.0, gt=0)
+
+    # Graceful shutdown: how long /readyz says 503 while still serving (so a load balancer
+    # notices), then how long running requests may take to finish.
+    shutdown_drain_seconds: float = Field(default=0.0, ge=0)
+    shutdown_timeout_seconds: float = Field(default=20.0, ge=0)
+
+    worker_concurrency: int = Field(default=4, ge=1)
+    # Finished jobs older than this are deleted by a periodic task.
+    job_retention_hours: int = Field(default=24 * 14, ge=1)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults(self) -> Settings:
+        if self.env is Environment.PRODUCTION:
+            problems = []
+            if self.secret_key is None or self.secret_key.get_secret_value() == _DEV_SECRET:
+                problems.append("LASKUTIN_SECRET_KEY must be set to a random secret")
+            elif len(self.secret_key.get_secret_value()) < 32:
+                problems.append("LASKUTIN_SECRET_KEY must be at least 32 characters")
+            if self.debug:
+                problems.append("LASKUTIN_DEBUG must be off")
+            if self.database_url is None:
+                problems.append("LASKUTIN_DATABASE_URL must name the production database")
+            if problems:
+                raise ValueError("unsafe settings for production: " + "; ".join(problems))
+        for name in ("database_url", "migration_database_url"):
+            value = getattr(self, name)
+            if value is not None:
+                try:
+                    DatabaseUrl.parse(value)
+                except DatabaseUrlError as exc:
+                    raise ValueError(f"LASKUTIN_{name.upper()}: {exc}") from None
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.env is not Environment.PRODUCTION
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return self.database_url is None
+
+    @cached_property
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir.expanduser().absolute()
+
+    @property
+    def effective_secret_key(self) -> str:
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        return _DEV_SECRET
+
+    @cached_property
+    def app_database(self) -> DatabaseUrl:
+        if self.database_url is not None:
+            return DatabaseUrl.parse(self.database_url)
+        return embedded_url(self.resolved_data_dir, EMBEDDED_APP_ROLE)
+
+    @cached_property
+    def migration_database(self) -> DatabaseUrl:
+        if self.migration_database_url is not None:
+            return DatabaseUrl.parse(self.migration_database_url)
+        if self.database_url is not None:
+            return self.app_database
+        return embedded_url(self.resolved_data_dir, EMBEDDED_OWNER_ROLE)
+
+
+def embedded_url(data_dir: Path, role: str) -> DatabaseUrl:
+    from laskutin.core.embedded_pg import socket_dir_for
+
+    return DatabaseUrl(
+        user=role, host=str(socket_dir_for(data_dir)), port=5432, database=EMBEDDED_DATABASE
+    )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's report into one line per bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"]) or "settings"
+            label = f"LASKUTIN_{field.upper()}" if error["loc"] else "settings"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(f"{label}: {message}")
+        raise SettingsError("; ".join(lines)) from None

@@ -1,0 +1,92 @@
+"""The queue: enqueueing inside the caller's transaction, and the Procrastinate app for workers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import procrastinate
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from laskutin.core.db import unit_of_work
+from laskutin.core.settings import Settings
+from laskutin.jobs.registry import JobContext, JobSpec, load_all_jobs
+
+_DEFER = text(
+    "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, NULL, :queueing_lock, "
+    "CAST(:args AS jsonb), :scheduled_at)::procrastinate_job_to_defer_v1]))"
+)
+
+
+async def enqueue(
+    session: AsyncSession,
+    name: str,
+    *,
+    queueing_lock: str | None = None,
+    run_at: dt.datetime | None = None,
+    **kwargs: Any,
+) -> int:
+    """Put a job in the queue as part of the session's transaction: no commit, no job.
+
+    ``queueing_lock`` keeps at most one waiting job with that lock (a second enqueue fails).
+    """
+    jobs = load_all_jobs()
+    if name not in jobs:
+        raise KeyError(f"unknown job {name!r}")
+    job_id = await session.scalar(
+        _DEFER,
+        {
+            "queue": jobs[name].queue,
+            "task": name,
+            "queueing_lock": queueing_lock,
+            "args": json.dumps(kwargs),
+            "scheduled_at": run_at,
+        },
+    )
+    return int(job_id)
+
+
+def build_queue_app(
+    settings: Settings, factory: Callable[[], async_sessionmaker[AsyncSession]]
+) -> procrastinate.App:
+    """A Procrastinate app with every registered job; ``factory`` gives the worker's sessions."""
+    connector = procrastinate.PsycopgConnector(
+        conninfo=settings.app_database.libpq_url(),
+        kwargs={"application_name": "laskutin-worker"},
+    )
+    app = procrastinate.App(connector=connector)
+    for spec in load_all_jobs().values():
+        _add_task(app, spec, settings, factory)
+    return app
+
+
+def _add_task(
+    app: procrastinate.App,
+    spec: JobSpec,
+    settings: Settings,
+    factory: Callable[[], async_sessionmaker[AsyncSession]],
+) -> None:
+    def wrap(periodic: bool) -> Callable[..., Awaitable[None]]:
+        async def run(context: procrastinate.JobContext, *args: Any, **kwargs: Any) -> None:
+            scheduled_for = None
+            if periodic:
+                tick = kwargs.pop("timestamp", args[0] if args else None)
+                scheduled_for = dt.datetime.fromtimestamp(int(tick), dt.UTC) if tick else None
+            job_id = context.job.id if context.job else None
+            async with unit_of_work(factory()) as session:
+                ctx = JobContext(session, settings, job_id, scheduled_for)
+                await spec.function(ctx, **kwargs)
+
+        run.__name__ = spec.name.replace(".", "_")
+        return run
+
+    if spec.cron is None:
+        app.task(name=spec.name, queue=spec.queue, retry=spec.retry, pass_context=True)(
+            wrap(periodic=False)
+        )
+    else:
+        task = app.task(name=spec.name, queue=spec.queue, pass_context=True)(wrap(periodic=True))
+        app.periodic(cron=spec.cron)(task)

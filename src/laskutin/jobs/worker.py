@@ -1,0 +1,39 @@
+"""`laskutin worker`: runs queued and periodic jobs until SIGTERM/SIGINT (then finishes them)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from laskutin.core.db import create_engine, session_factory
+from laskutin.core.settings import Settings
+from laskutin.jobs.queue import build_queue_app
+
+log = logging.getLogger(__name__)
+
+
+async def run_worker(settings: Settings, *, name: str | None = None) -> None:
+    engine = create_engine(settings)
+    factory = session_factory(engine)
+
+    def sessions() -> async_sessionmaker[AsyncSession]:
+        return factory
+
+    app = build_queue_app(settings, sessions)
+    worker_name = name or f"{socket.gethostname()}-{os.getpid()}"
+    log.info("worker %s starting", worker_name)
+    try:
+        async with app.open_async():
+            await app.run_worker_async(
+                name=worker_name,
+                concurrency=settings.worker_concurrency,
+                shutdown_graceful_timeout=settings.shutdown_timeout_seconds,
+                install_signal_handlers=True,
+                delete_jobs="never",
+            )
+    finally:
+        await engine.dispose()
+        log.info("worker %s stopped", worker_name)

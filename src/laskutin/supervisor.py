@@ -1,0 +1,148 @@
+"""`laskutin run` (what `make run` starts): the whole service on one machine.
+
+Starts the embedded PostgreSQL (unless LASKUTIN_DATABASE_URL is set), migrates, seeds demo data
+into an empty database, then runs one server and one worker as child processes. Ctrl-C or
+SIGTERM stops the server and worker first, then the database. Every child is tied to this
+process (Linux parent-death signal), and this process to its parent, so a SIGKILL anywhere
+leaves no server, worker or database running to block the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from types import FrameType
+
+import click
+
+from laskutin.core import migrations
+from laskutin.core.db import create_engine, session_factory
+from laskutin.core.embedded_pg import EmbeddedPostgres, die_with_parent
+from laskutin.core.preflight import check_database, ensure_port_free
+from laskutin.core.settings import (
+    EMBEDDED_APP_ROLE,
+    EMBEDDED_DATABASE,
+    EMBEDDED_OWNER_ROLE,
+    Settings,
+)
+from laskutin.system.seeding import seed_demo_data
+
+STOP_TIMEOUT_SECONDS = 30.0
+
+
+def _child_preexec() -> None:
+    die_with_parent(signal.SIGTERM)
+
+
+def _spawn(*args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "laskutin", *args],
+        stdin=subprocess.DEVNULL,
+        process_group=0,  # Ctrl-C reaches us alone; we stop the children in order
+        preexec_fn=_child_preexec,
+    )
+
+
+def _say(line: str) -> None:
+    click.echo(click.style("laskutin: ", bold=True) + line, err=True)
+
+
+def _stop(process: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(sig)
+    try:
+        process.wait(STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def run_all(settings: Settings, *, host: str, port: int, seed: bool) -> int:
+    die_with_parent(signal.SIGTERM)
+    if os.getppid() == 1:  # our parent died before the line above took effect
+        return 1
+    ensure_port_free(host, port)
+
+    stopping = False
+
+    def on_signal(sig: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    database: subprocess.Popen[bytes] | None = None
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        if settings.uses_embedded_database:
+            embedded = EmbeddedPostgres.create(
+                settings.resolved_data_dir,
+                bin_dir=settings.pg_bin_dir,
+                os_user=settings.embedded_pg_user,
+            )
+            created = embedded.initialise()
+            database = embedded.start(tie_to_parent=True)
+            embedded.ensure_database(EMBEDDED_DATABASE, EMBEDDED_OWNER_ROLE, EMBEDDED_APP_ROLE)
+            where = "new" if created else ("started" if database else "already running")
+            _say(f"embedded PostgreSQL ({where}) in {embedded.cluster_dir}")
+        check_database(settings.migration_database, setting="LASKUTIN_MIGRATION_DATABASE_URL")
+        check_database(settings.app_database, setting="LASKUTIN_DATABASE_URL")
+        migrations.upgrade(settings)
+        if seed:
+            _seed(settings)
+        children = [_spawn("serve", "--host", host, "--port", str(port)), _spawn("worker")]
+        url = f"http://{host}:{port}"
+        if _wait_ready(f"{url}/readyz", children, lambda: stopping):
+            _say(f"Laskutin is running at {url}  (API docs: {url}/api/docs). Ctrl-C stops.")
+        while not stopping:
+            if any(child.poll() is not None for child in children):
+                _say("a server or worker process ended unexpectedly; stopping")
+                return 1
+            time.sleep(0.2)
+        _say("stopping…")
+        return 0
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            _stop(child)
+        _stop(database, signal.SIGINT)  # only a database we started ourselves
+
+
+def _seed(settings: Settings) -> None:
+    async def go() -> list[str] | None:
+        engine = create_engine(settings)
+        try:
+            return await seed_demo_data(session_factory(engine))
+        finally:
+            await engine.dispose()
+
+    lines = asyncio.run(go())
+    if lines is None:
+        return
+    _say("demo data added to the new database")
+    for line in lines:
+        _say(f"  {line}")
+
+
+def _wait_ready(url: str, children: list[subprocess.Popen[bytes]], stop: object) -> bool:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if (callable(stop) and stop()) or any(c.poll() is not None for c in children):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our own URL
+                if response.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.2)
+    return False

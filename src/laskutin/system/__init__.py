@@ -1,0 +1,1 @@
+"""Installation-wide housekeeping: the worker's own checks, pruning, demo data seeding."""
