@@ -142,6 +142,8 @@ class EmbeddedPostgres:
     bin_dir: Path
     run_as: RunAs
     settings: Mapping[str, str] = field(default_factory=dict)
+    # The server process when this object started it (reaped on stop).
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @classmethod
     def create(
@@ -321,7 +323,9 @@ class EmbeddedPostgres:
         except EmbeddedPostgresError:
             if process.poll() is None:
                 process.kill()
+            process.wait()
             raise
+        self.process = process
         return process
 
     def wait_ready(self, timeout: float, process: subprocess.Popen[bytes] | None = None) -> None:
@@ -346,11 +350,15 @@ class EmbeddedPostgres:
             return False
         _signal(pid, signal.SIGINT)
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not _alive(pid):
-                return True
+        while _alive(pid) and time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                break
             time.sleep(0.05)
-        _signal(pid, signal.SIGQUIT)  # immediate shutdown: crash recovery on next start
+        if _alive(pid):
+            _signal(pid, signal.SIGQUIT)  # immediate shutdown: crash recovery on next start
+        if self.process is not None:
+            self.process.wait()
+            self.process = None
         return True
 
     def _log_tail(self) -> str:
