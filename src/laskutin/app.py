@@ -16,6 +16,7 @@ from laskutin.api.problem import install_problem_handlers
 from laskutin.api.router import api_router
 from laskutin.core.db import create_engine, session_factory
 from laskutin.core.lifecycle import Lifecycle
+from laskutin.core.logging import install_request_id_factory
 from laskutin.core.migrations import code_head
 from laskutin.core.settings import Settings, load_settings
 
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
+    install_request_id_factory()  # every log line names its request, whoever configured logging
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

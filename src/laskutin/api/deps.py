@@ -22,5 +22,7 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-SessionDep = Annotated[AsyncSession, Depends(_session)]
+# scope="function": the transaction commits before the response is sent, so a failed commit
+# answers an error instead of a 200 for work that was never saved.
+SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(_settings)]

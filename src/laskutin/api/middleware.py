@@ -22,6 +22,10 @@ access_log = logging.getLogger("laskutin.access")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/+=-]{1,128}$")
 # Scraping and probing would drown the access log; they are still counted in metrics.
 _QUIET_PATHS = frozenset({"/metrics", "/healthz", "/readyz"})
+# Clients may send any method token; each would be a new time series. Others count as "other".
+_KNOWN_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+)
 
 
 def route_template(scope: Scope) -> str:
@@ -70,8 +74,9 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - begun
             route = route_template(scope)
             method = scope["method"]
-            HTTP_REQUESTS.labels(method, route, str(status)).inc()
-            HTTP_LATENCY.labels(method, route).observe(elapsed)
+            method_label = method if method in _KNOWN_METHODS else "other"
+            HTTP_REQUESTS.labels(method_label, route, str(status)).inc()
+            HTTP_LATENCY.labels(method_label, route).observe(elapsed)
             if scope["path"] not in _QUIET_PATHS or status >= 500:
                 access_log.info(
                     "%s %s %s",

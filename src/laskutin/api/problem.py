@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from laskutin.core import errors
 from laskutin.core.db import is_database_unavailable
@@ -43,14 +44,21 @@ def render(
     problem: errors.Problem,
     *,
     language: Language | None = None,
+    detail: str | None = None,
 ) -> JSONResponse:
+    """The problem as a response; ``detail``, when given, is already in ``language``."""
     if language is None:
         header = request.headers.get("accept-language") if request is not None else None
         language = negotiate_language(header)
     request_id = request_id_var.get()
     params = {"request_id": request_id, **problem.params}
-    title = translate(problem.title_key, language, params) or problem.title_key
-    detail = translate(f"{problem.detail_key}.detail", language, params)
+    # An error kind without a title of its own still gets words, not its code, in a title.
+    title = translate(problem.title_key, language, params) or translate(
+        "http-error", language, params
+    )
+    title = title or problem.title_key
+    if detail is None:
+        detail = translate(f"{problem.detail_key}.detail", language, params)
     if detail is None:
         detail = translate(problem.detail_key, language, params) or title
     body: dict[str, Any] = {
@@ -102,13 +110,21 @@ def unexpected_error_response(request: Request, exc: BaseException) -> JSONRespo
 
 
 def _field_error(error: Mapping[str, Any], language: Language) -> errors.FieldError:
+    code = str(error.get("type", "invalid"))
     location = [str(part) for part in error.get("loc", ())]
-    if location and location[0] == "body":
+    if code == "json_invalid":
+        location = []  # FastAPI puts the character offset there, not a field
+    elif location and location[0] == "body":
         location = location[1:]
     field = ".".join(location) or "body"
-    code = str(error.get("type", "invalid"))
     context = dict(error.get("ctx") or {})
-    message = translate(f"field.{code}", language, context) or str(error.get("msg", code))
+    message = translate(f"field.{code}", language, context)
+    if message is None:
+        # pydantic's own text is English; other languages get a plain sentence of their own.
+        fallback = str(error.get("msg") or "")
+        message = fallback if language == "en" and fallback else None
+    if message is None:
+        message = translate("field.invalid", language) or code
     return errors.FieldError(field=field, code=code, message=message)
 
 
@@ -133,7 +149,9 @@ async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 404:
         problem = errors.Problem(404, "not-found", "not-found", "not-found", headers=headers)
     elif exc.status_code == 405:
-        allowed = headers.get("Allow", headers.get("allow", ""))
+        allowed = _allowed_methods(request) or headers.get("Allow", headers.get("allow", ""))
+        headers = {k: v for k, v in headers.items() if k.lower() != "allow"}
+        headers["Allow"] = allowed
         problem = errors.Problem(
             405,
             "method-not-allowed",
@@ -156,9 +174,23 @@ async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     return render(request, problem)
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route offers at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        route_methods = getattr(route, "methods", None)
+        if route_methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= set(route_methods)
+    return ", ".join(sorted(methods))
+
+
 async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.DomainError)
-    return render(request, from_domain_error(exc))
+    language = negotiate_language(request.headers.get("accept-language"))
+    # Errors that carry their own words in each language (rule violations) give the detail.
+    own_message = getattr(exc, "message", None)
+    detail = str(own_message(language)) if callable(own_message) else None
+    return render(request, from_domain_error(exc), language=language, detail=detail)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

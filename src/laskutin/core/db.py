@@ -86,5 +86,11 @@ def is_database_unavailable(exc: BaseException) -> bool:
             sqlstate = getattr(current, "sqlstate", "") or ""
             if sqlstate.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES):
                 return True
-        current = current.__cause__ or current.__context__
+        # Follow the chain as a traceback shows it: ``raise X from None`` hides the context.
+        if current.__cause__ is not None:
+            current = current.__cause__
+        elif current.__suppress_context__:
+            current = None
+        else:
+            current = current.__context__
     return False

@@ -26,24 +26,36 @@ class DatabaseUrl:
         try:
             parts = urlsplit(url)
             port = parts.port
-        except ValueError as exc:
-            raise DatabaseUrlError(f"not a valid PostgreSQL URL ({exc})") from None
+        except ValueError:
+            # urlsplit's own message quotes the netloc, which may hold part of a password.
+            raise DatabaseUrlError(
+                "not a valid PostgreSQL URL (check the port, and percent-encode special "
+                "characters in the password, e.g. / as %2F, @ as %40, # as %23)"
+            ) from None
         if parts.scheme not in _SCHEMES:
             raise DatabaseUrlError(
                 "must start with postgresql:// "
                 "(e.g. postgresql://user:password@localhost:5432/laskutin)"
             )
         query = dict(parse_qsl(parts.query))
+        # libpq also takes these as query parameters (postgresql:///db?host=/run/pg&user=app).
+        query_user = query.pop("user", None)
+        query_password = query.pop("password", None)
+        query_database = query.pop("dbname", None)
         host = query.pop("host", None) or unquote(parts.hostname or "") or "127.0.0.1"
-        database = unquote(parts.path.lstrip("/"))
-        user = unquote(parts.username or "")
+        database = unquote(parts.path.lstrip("/")) or query_database or ""
+        user = unquote(parts.username or "") or query_user or ""
         if not database:
             raise DatabaseUrlError("names no database (add /<database> after the host)")
         if not user:
             raise DatabaseUrlError("names no user (postgresql://<user>@host/database)")
-        port = int(query.pop("port", port or 5432))
-        password = unquote(parts.password) if parts.password is not None else None
-        return cls(user, database, host, port, password, tuple(sorted(query.items())))
+        raw_port = query.pop("port", None)
+        if raw_port is not None:
+            if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
+                raise DatabaseUrlError(f"port must be a number from 1 to 65535, not {raw_port!r}")
+            port = int(raw_port)
+        password = unquote(parts.password) if parts.password is not None else query_password
+        return cls(user, database, host, port or 5432, password, tuple(sorted(query.items())))
 
     @property
     def is_socket(self) -> bool:
@@ -58,7 +70,8 @@ class DatabaseUrl:
             netloc = f"{auth}@"
             query = {"host": self.host, "port": str(self.port), **query}
         else:
-            netloc = f"{auth}@{self.host}:{self.port}"
+            host = f"[{self.host}]" if ":" in self.host else self.host  # IPv6
+            netloc = f"{auth}@{host}:{self.port}"
         rendered = f"{scheme}://{netloc}/{quote(self.database, safe='')}"
         return rendered + ("?" + urlencode(query) if query else "")
 

@@ -165,7 +165,13 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "sv": "Begäran är för stor",
         "en": "Request too large",
     },
-    # field errors (pydantic's error types; anything else falls back to pydantic's text)
+    # field errors (pydantic's error types; others get "field.invalid", or pydantic's English
+    # text when the caller reads English)
+    "field.invalid": {
+        "fi": "Arvo ei kelpaa.",
+        "sv": "Värdet är ogiltigt.",
+        "en": "The value is not valid.",
+    },
     "field.missing": {
         "fi": "Kenttä on pakollinen.",
         "sv": "Fältet är obligatoriskt.",
@@ -235,6 +241,26 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "fi": "Arvon pitää olla enintään {le}.",
         "sv": "Värdet får vara högst {le}.",
         "en": "The value must be at most {le}.",
+    },
+    "field.less_than": {
+        "fi": "Arvon pitää olla pienempi kuin {lt}.",
+        "sv": "Värdet måste vara mindre än {lt}.",
+        "en": "The value must be less than {lt}.",
+    },
+    "field.float_parsing": {
+        "fi": "Arvon pitää olla luku.",
+        "sv": "Värdet måste vara ett tal.",
+        "en": "The value must be a number.",
+    },
+    "field.float_type": {
+        "fi": "Arvon pitää olla luku.",
+        "sv": "Värdet måste vara ett tal.",
+        "en": "The value must be a number.",
+    },
+    "field.literal_error": {
+        "fi": "Sallitut arvot: {expected}.",
+        "sv": "Tillåtna värden: {expected}.",
+        "en": "Allowed values: {expected}.",
     },
     "field.greater_than": {
         "fi": "Arvon pitää olla suurempi kuin {gt}.",

@@ -46,9 +46,10 @@ class Settings(BaseSettings):
     # Where the embedded PostgreSQL keeps its files (git-ignored by default).
     data_dir: Path = Path(".data")
     # App/worker connection (a role that owns nothing). Unset: the embedded PostgreSQL.
-    database_url: str | None = None
+    # Not in repr: the URL may carry a password.
+    database_url: str | None = Field(default=None, repr=False)
     # Migration connection (the owner of the tables). Unset: same as database_url.
-    migration_database_url: str | None = None
+    migration_database_url: str | None = Field(default=None, repr=False)
     # Unix user that runs the embedded PostgreSQL when we are root (initdb refuses root).
     embedded_pg_user: str | None = None
     # Folder with initdb/postgres binaries; unset: the pgserver wheel, then the system's.
@@ -146,8 +147,9 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"]) or "settings"
-            label = f"LASKUTIN_{field.upper()}" if error["loc"] else "settings"
             message = str(error["msg"]).removeprefix("Value error, ")
-            lines.append(f"{label}: {message}")
+            if error["loc"]:  # a field's own check; model checks name their variables
+                field = ".".join(str(part) for part in error["loc"])
+                message = f"LASKUTIN_{field.upper()}: {message}"
+            lines.append(" ".join(message.split()))
         raise SettingsError("; ".join(lines)) from None
