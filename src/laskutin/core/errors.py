@@ -65,3 +65,33 @@ class Problem:
     params: Mapping[str, object] = field(default_factory=dict)
     errors: list[FieldError] = field(default_factory=list)
     headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class RuleViolation(DomainError):
+    """A pure rule refused an input (a bad IBAN, too many decimals, a date with no VAT rate).
+
+    Each subclass names one rule: a stable ``code`` and its message in Finnish, Swedish and
+    English, with ``{placeholders}`` filled from the keyword arguments. ``str(error)`` is English.
+    """
+
+    code = "rule-violation"
+    messages: Mapping[str, str] = {
+        "fi": "Virheellinen arvo.",
+        "sv": "Ogiltigt värde.",
+        "en": "Invalid value.",
+    }
+
+    def __init__(self, **params: object) -> None:
+        super().__init__(self.code, **params)
+
+    def message(self, language: str = "fi") -> str:
+        template = self.messages.get(language) or self.messages["en"]
+        return template.format_map(_Missing(self.params))
+
+    def __str__(self) -> str:
+        return self.message("en")
+
+
+class _Missing(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
