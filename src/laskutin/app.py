@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -12,7 +13,7 @@ from sqlalchemy import text
 from laskutin import __version__
 from laskutin.api.health import router as health_router
 from laskutin.api.middleware import RequestContextMiddleware
-from laskutin.api.problem import install_problem_handlers
+from laskutin.api.problem import document_problems, install_problem_handlers
 from laskutin.api.router import api_router
 from laskutin.core.db import create_engine, session_factory
 from laskutin.core.lifecycle import Lifecycle
@@ -52,6 +53,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.lifecycle = Lifecycle()
     app.state.required_revision = code_head()
     install_problem_handlers(app)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            # FastAPI builds (and caches) the document; errors are then described as problems.
+            app.openapi_schema = document_problems(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health_router)
     app.include_router(api_router)

@@ -6,6 +6,7 @@ docs/api-errors.md; clients compare it as a string.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -197,3 +198,87 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(errors.DomainError, _on_domain_error)
+
+
+# The contract says what the handlers above answer: FastAPI's default 422 schema
+# ({"detail": [...]}, application/json) is not what clients get.
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+_PROBLEM_SCHEMAS: dict[str, Any] = {
+    "FieldError": {
+        "title": "FieldError",
+        "type": "object",
+        "description": "One input field that failed validation.",
+        "properties": {
+            "field": {
+                "type": "string",
+                "description": "Dotted path of the field in the body (e.g. lines.0.price); "
+                "query and path parameters start with query. or path.; body for the body itself.",
+            },
+            "code": {
+                "type": "string",
+                "description": "Stable machine-readable reason (e.g. missing, string_too_short).",
+            },
+            "message": {
+                "type": "string",
+                "description": "The reason in the language of the response (Content-Language).",
+            },
+        },
+        "required": ["field", "code", "message"],
+    },
+    "Problem": {
+        "title": "Problem",
+        "type": "object",
+        "description": "An error, as RFC 9457 problem details (application/problem+json). "
+        "Title and detail are in the language negotiated from Accept-Language (fi, sv, en; "
+        "Finnish by default), named by the Content-Language header.",
+        "properties": {
+            "type": {
+                "type": "string",
+                "description": "Stable identifier of the kind of error: /problems/<code>.",
+                "examples": ["/problems/not-found"],
+            },
+            "title": {"type": "string", "description": "Short summary of the kind of error."},
+            "status": {"type": "integer", "description": "The HTTP status code."},
+            "detail": {"type": "string", "description": "What went wrong with this request."},
+            "instance": {"type": "string", "description": "The path that was requested."},
+            "request_id": {
+                "type": "string",
+                "description": "The request's id (also the X-Request-ID header); give it to "
+                "support.",
+            },
+            "errors": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/FieldError"},
+                "description": "For validation errors: every field that failed.",
+            },
+        },
+        "required": ["type", "title", "status", "detail"],
+    },
+}
+_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}}}
+
+
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Describe every operation's errors as problem+json in an OpenAPI document (in place)."""
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(_PROBLEM_SCHEMAS)
+    for path_item in schema.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in _HTTP_METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            if "422" in responses:
+                responses["422"] = _problem_response(
+                    "Invalid input: each failing field with a stable code and a message"
+                )
+            responses.setdefault(
+                "default", _problem_response("An error (RFC 9457 problem details)")
+            )
+    for unused in ("HTTPValidationError", "ValidationError"):
+        if f'"#/components/schemas/{unused}"' not in json.dumps(schema):
+            schemas.pop(unused, None)
+    return schema
