@@ -8,7 +8,7 @@ import enum
 import logging
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import pytest
 from fastapi import FastAPI
@@ -43,7 +43,17 @@ class ItemCreate(BaseModel):
     due: dt.date
 
 
+class OddQuantity(errors.RuleViolation):
+    code = "odd-quantity"
+    messages: ClassVar[dict[str, str]] = {
+        "fi": "Määrä {quantity} ei ole parillinen.",
+        "sv": "Antalet {quantity} är inte jämnt.",
+        "en": "The quantity {quantity} is not even.",
+    }
+
+
 DOMAIN_ERRORS: dict[str, errors.DomainError] = {
+    "rule": OddQuantity(quantity=3),
     "not-found": errors.NotFound(),
     "conflict": errors.Conflict(),
     "forbidden": errors.PermissionDenied(),

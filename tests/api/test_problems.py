@@ -325,3 +325,22 @@ async def test_problem_titles_and_details_differ_by_language(offline_client: Asy
     assert len({body["title"] for body in bodies.values()}) == 3
     assert len({body["detail"] for body in bodies.values()}) == 3
     assert len({body["type"] for body in bodies.values()}) == 1  # the type is stable
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "detail"),
+    [
+        ("fi", "Pyyntöä ei voitu käsitellä", "Määrä 3 ei ole parillinen."),
+        ("sv", "Begäran kunde inte behandlas", "Antalet 3 är inte jämnt."),
+        ("en", "The request could not be processed", "The quantity 3 is not even."),
+    ],
+)
+async def test_rule_violation_speaks_its_own_words(
+    offline_client: AsyncClient, language: str, title: str, detail: str
+) -> None:
+    response = await offline_client.get("/test/domain/rule", headers={"Accept-Language": language})
+
+    body = assert_problem(response, 400, "/problems/odd-quantity")
+    assert body["title"] == title  # no title of its own: words, never the bare code
+    assert body["detail"] == detail
+    assert response.headers["content-language"] == language

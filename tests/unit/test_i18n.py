@@ -35,6 +35,11 @@ from laskutin.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, MESSAGES, negotiate_
         ("en;q=bogus, sv;q=0.3", "sv"),
         (" en-GB ; q=0.8 , de ", "en"),
         ("garbage;;;,,,", "fi"),
+        ("en;Q=0.1, sv;q=0.5", "sv"),  # parameter names are case-insensitive
+        ("en;q = 0.1, sv;q=0.5", "sv"),
+        ("en;level=1;q=0.1, sv;q=0.5", "sv"),  # q need not be the first parameter
+        ("sv, en;q=7", "sv"),  # no weight is above 1: equal, so the order given decides
+        ("en;q=nan, sv;q=0.5", "sv"),
     ],
 )
 def test_negotiate_language(header: str | None, expected: str) -> None:

@@ -23,14 +23,16 @@ def negotiate_language(accept_language: str | None) -> Language:
         return DEFAULT_LANGUAGE
     weighted: list[tuple[float, int, str]] = []
     for index, item in enumerate(accept_language.split(",")):
-        tag, _, params = item.strip().partition(";")
+        tag, *params = item.split(";")
+        tag = tag.strip()
         weight = 1.0
-        params = params.strip()
-        if params.startswith("q="):
-            try:
-                weight = float(params[2:])
-            except ValueError:
-                weight = 0.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = min(float(value.strip()), 1.0)
+                except ValueError:
+                    weight = 0.0
         if tag and weight > 0:
             weighted.append((-weight, index, tag.strip().replace("-", "_")))
     preferred = [tag for _, _, tag in sorted(weighted)]
