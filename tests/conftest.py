@@ -48,7 +48,9 @@ class Cluster:
         self.server = server
 
     def url(self, role: str, database: str) -> DatabaseUrl:
-        return DatabaseUrl(user=role, host=str(self.server.socket_dir), port=5432, database=database)
+        return DatabaseUrl(
+            user=role, host=str(self.server.socket_dir), port=5432, database=database
+        )
 
     def admin(self) -> psycopg.Connection:
         return psycopg.connect(self.server.superuser_conninfo(), autocommit=True)
@@ -61,7 +63,9 @@ class Cluster:
             if template:
                 statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
             conn.execute(statement)
-            conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(name)))
+            conn.execute(
+                sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(name))
+            )
             conn.execute(
                 sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
                     sql.Identifier(name), sql.Identifier(EMBEDDED_APP_ROLE)

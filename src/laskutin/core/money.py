@@ -52,7 +52,7 @@ def to_decimal(
     allow_negative: bool = True,
 ) -> Decimal:
     """Parse a user amount exactly; refuse floats, NaN, infinities and excess decimals."""
-    if isinstance(value, float) or isinstance(value, bool):
+    if isinstance(value, (float, bool)):
         raise NotANumber(field=field, value=value)
     try:
         number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
