@@ -54,6 +54,7 @@ class OddQuantity(errors.RuleViolation):
 
 DOMAIN_ERRORS: dict[str, errors.DomainError] = {
     "rule": OddQuantity(quantity=3),
+    "rule-on-field": OddQuantity(quantity=3, field="lines.0.quantity"),
     "not-found": errors.NotFound(),
     "conflict": errors.Conflict(),
     "forbidden": errors.PermissionDenied(),

@@ -55,8 +55,8 @@ async def test_wrong_method_is_a_405_problem_with_allow(offline_client: AsyncCli
     response = await offline_client.delete("/healthz", headers={"Accept-Language": "en"})
 
     body = assert_problem(response, 405, "/problems/method-not-allowed")
-    assert response.headers["allow"] == "GET"
-    assert body["detail"] == "This address does not support DELETE. Allowed: GET."
+    assert response.headers["allow"] == "GET, HEAD"
+    assert body["detail"] == "This address does not support DELETE. Allowed: GET, HEAD."
 
 
 async def test_allow_names_every_method_of_the_path(offline_client: AsyncClient) -> None:
@@ -330,9 +330,9 @@ async def test_problem_titles_and_details_differ_by_language(offline_client: Asy
 @pytest.mark.parametrize(
     ("language", "title", "detail"),
     [
-        ("fi", "Pyyntöä ei voitu käsitellä", "Määrä 3 ei ole parillinen."),
-        ("sv", "Begäran kunde inte behandlas", "Antalet 3 är inte jämnt."),
-        ("en", "The request could not be processed", "The quantity 3 is not even."),
+        ("fi", "Virheelliset tiedot", "Määrä 3 ei ole parillinen."),
+        ("sv", "Ogiltiga uppgifter", "Antalet 3 är inte jämnt."),
+        ("en", "Invalid input", "The quantity 3 is not even."),
     ],
 )
 async def test_rule_violation_speaks_its_own_words(
@@ -340,7 +340,26 @@ async def test_rule_violation_speaks_its_own_words(
 ) -> None:
     response = await offline_client.get("/test/domain/rule", headers={"Accept-Language": language})
 
-    body = assert_problem(response, 400, "/problems/odd-quantity")
-    assert body["title"] == title  # no title of its own: words, never the bare code
+    body = assert_problem(response, 422, "/problems/odd-quantity")
+    assert body["title"] == title
     assert body["detail"] == detail
     assert response.headers["content-language"] == language
+
+
+async def test_rule_violation_naming_a_field_lists_it_like_validation(
+    offline_client: AsyncClient,
+) -> None:
+    response = await offline_client.get(
+        "/test/domain/rule-on-field", headers={"Accept-Language": "sv"}
+    )
+
+    body = assert_problem(response, 422, "/problems/odd-quantity")
+    assert body["errors"] == [
+        {"field": "lines.0.quantity", "code": "odd-quantity", "message": "Antalet 3 är inte jämnt."}
+    ]
+
+
+async def test_probes_answer_head_for_load_balancers(offline_client: AsyncClient) -> None:
+    response = await offline_client.head("/healthz")
+
+    assert response.status_code == 200

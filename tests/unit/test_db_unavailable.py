@@ -29,13 +29,23 @@ def raised_during(context: BaseException, outer: BaseException) -> BaseException
         return exc
 
 
+def raised_in_driver(exc: BaseException) -> BaseException:
+    """``exc`` as raised from inside the database driver's code (its traceback says so)."""
+    namespace = {"__name__": "asyncpg.connect_utils", "exc": exc}
+    try:
+        exec("raise exc", namespace)
+    except BaseException as caught:
+        return caught
+    raise AssertionError("not raised")
+
+
 @pytest.mark.parametrize(
     "exc",
     [
-        OSError("network unreachable"),
-        ConnectionRefusedError(111, "Connection refused"),
-        FileNotFoundError(2, "No such file or directory: '/run/pg/.s.PGSQL.5432'"),
-        TimeoutError(),
+        raised_in_driver(OSError("network unreachable")),
+        raised_in_driver(ConnectionRefusedError(111, "Connection refused")),
+        raised_in_driver(FileNotFoundError(2, "No such file: '/run/pg/.s.PGSQL.5432'")),
+        raised_in_driver(TimeoutError()),
         sa_exc.TimeoutError("QueuePool limit of size 5 overflow 0 reached"),
         asyncpg.PostgresConnectionError("connection failed"),
         asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
@@ -94,9 +104,30 @@ def test_invalidated_connection_is_unavailable() -> None:
     assert is_database_unavailable(exc)
 
 
+async def test_a_real_connection_to_a_missing_socket_is_unavailable() -> None:
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - any error the driver chooses
+        await asyncpg.connect(host="/nonexistent-laskutin", user="x", database="x", timeout=2)
+
+    assert is_database_unavailable(caught.value)
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [FileNotFoundError(2, "No such file: 'fonts/DejaVuSans.ttf'"), TimeoutError(), OSError()],
+    ids=lambda exc: type(exc).__name__,
+)
+def test_file_and_timeout_errors_of_our_own_code_are_not_unavailable(exc: BaseException) -> None:
+    with pytest.raises(type(exc)) as caught:
+        raise exc
+
+    assert not is_database_unavailable(caught.value)
+
+
 def test_error_while_handling_a_connection_error_is_unavailable() -> None:
     # e.g. a rollback that fails because the connection died under the statement
-    exc = raised_during(ConnectionResetError("reset by peer"), RuntimeError("rollback failed"))
+    exc = raised_during(
+        raised_in_driver(ConnectionResetError("reset by peer")), RuntimeError("rollback failed")
+    )
 
     assert is_database_unavailable(exc)
 

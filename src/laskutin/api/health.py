@@ -27,12 +27,12 @@ def _unready(request: Request, code: str, **params: object) -> Response:
     return render(request, problem)
 
 
-@router.get("/healthz")
+@router.api_route("/healthz", methods=["GET", "HEAD"])
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.api_route("/readyz", methods=["GET", "HEAD"])
 async def readyz(request: Request) -> Response:
     if request.app.state.lifecycle.draining:
         return _unready(request, "shutting-down")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -32,6 +33,7 @@ _STATUS_BY_ERROR: list[tuple[type[errors.DomainError], int]] = [
     (errors.Conflict, 409),
     (errors.PermissionDenied, 403),
     (errors.ValidationFailed, 422),
+    (errors.RuleViolation, 422),
     (errors.ServiceUnavailable, 503),
 ]
 
@@ -188,10 +190,22 @@ def _allowed_methods(request: Request) -> str:
 async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.DomainError)
     language = negotiate_language(request.headers.get("accept-language"))
-    # Errors that carry their own words in each language (rule violations) give the detail.
-    own_message = getattr(exc, "message", None)
-    detail = str(own_message(language)) if callable(own_message) else None
-    return render(request, from_domain_error(exc), language=language, detail=detail)
+    problem = from_domain_error(exc)
+    if not isinstance(exc, errors.RuleViolation):
+        return render(request, problem, language=language)
+    # A rule violation carries its own words in each language; one that names the field it
+    # refused is also listed like a validation error, so clients can point at the field.
+    detail = exc.message(language)
+    field = exc.params.get("field")
+    if isinstance(field, str):
+        problem = replace(
+            problem,
+            title_key="validation-error",
+            errors=[errors.FieldError(field=field, code=exc.code, message=detail)],
+        )
+    else:
+        problem = replace(problem, title_key="validation-error")
+    return render(request, problem, language=language, detail=detail)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -68,6 +68,20 @@ async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterat
 _UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P", "53")
 
 
+_DRIVER_MODULES = ("asyncpg", "sqlalchemy", "psycopg", "psycopg_pool")
+
+
+def _raised_by_driver(exc: BaseException) -> bool:
+    """A socket error or timeout from the database driver, not from, say, a missing file."""
+    frame = exc.__traceback__
+    while frame is not None:
+        module = str(frame.tb_frame.f_globals.get("__name__", ""))
+        if module.split(".", 1)[0] in _DRIVER_MODULES:
+            return True
+        frame = frame.tb_next
+    return False
+
+
 def is_database_unavailable(exc: BaseException) -> bool:
     """Whether ``exc`` (or what caused it) says the database cannot be reached."""
     seen: set[int] = set()
@@ -80,7 +94,9 @@ def is_database_unavailable(exc: BaseException) -> bool:
             return True
         if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
             return True
-        if isinstance(current, (OSError, TimeoutError, asyncpg.PostgresConnectionError)):
+        if isinstance(current, asyncpg.PostgresConnectionError):
+            return True
+        if isinstance(current, (OSError, TimeoutError)) and _raised_by_driver(current):
             return True
         if isinstance(current, asyncpg.PostgresError):
             sqlstate = getattr(current, "sqlstate", "") or ""
