@@ -55,10 +55,18 @@ def grant_app_role(conn: Connection) -> None:
         conn.execute(text(statement))
 
 
+# Any 64-bit number that no other code takes as an advisory lock.
+MIGRATION_LOCK = 0x6C61_736B_7574_696E & 0x7FFF_FFFF_FFFF_FFFF  # "laskutin"
+
+
 def run_migrations_online() -> None:
     engine = create_engine(settings.migration_database.psycopg_url())
     try:
         with engine.connect() as conn:
+            # Replicas (or two `laskutin run`s) may migrate at the same moment: the first takes
+            # the lock and migrates, the others wait, then find nothing left to do. The lock
+            # belongs to this transaction, which alembic joins and we commit below.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             context.configure(
                 connection=conn,
                 target_metadata=metadata,

@@ -105,11 +105,14 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 @clear_errors
 def worker(ctx: click.Context, name: str | None) -> None:
     """Run background and periodic jobs until SIGTERM or Ctrl-C."""
-    from laskutin.jobs.worker import run_worker
+    from laskutin.jobs.worker import WorkerDatabaseError, run_worker
 
     settings = settings_from(ctx)
     require_database(settings)
-    asyncio.run(run_worker(settings, name=name))
+    try:
+        asyncio.run(run_worker(settings, name=name))
+    except WorkerDatabaseError as exc:
+        raise CliError(str(exc)) from None
 
 
 @main.group()

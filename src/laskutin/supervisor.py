@@ -35,16 +35,18 @@ from laskutin.system.seeding import seed_demo_data
 STOP_TIMEOUT_SECONDS = 30.0
 
 
-def _child_preexec() -> None:
-    die_with_parent(signal.SIGTERM)
-
-
 def _spawn(*args: str) -> subprocess.Popen[bytes]:
+    me = os.getpid()
+
+    def preexec() -> None:
+        if not die_with_parent(signal.SIGTERM, parent=me):
+            os._exit(1)  # we died between fork and prctl: do not start an orphan
+
     return subprocess.Popen(
         [sys.executable, "-m", "laskutin", *args],
         stdin=subprocess.DEVNULL,
         process_group=0,  # Ctrl-C reaches us alone; we stop the children in order
-        preexec_fn=_child_preexec,
+        preexec_fn=preexec,
     )
 
 
@@ -64,9 +66,10 @@ def _stop(process: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) ->
 
 
 def run_all(settings: Settings, *, host: str, port: int, seed: bool) -> int:
-    die_with_parent(signal.SIGTERM)
-    if os.getppid() == 1:  # our parent died before the line above took effect
-        return 1
+    # Compare with the parent we had, not with pid 1: under systemd, or `make run` as a
+    # container's first process, our parent *is* pid 1 and alive.
+    if not die_with_parent(signal.SIGTERM, parent=os.getppid()):
+        return 1  # our parent died before the request took effect
     ensure_port_free(host, port)
 
     stopping = False
@@ -74,6 +77,9 @@ def run_all(settings: Settings, *, host: str, port: int, seed: bool) -> int:
     def on_signal(sig: int, frame: FrameType | None) -> None:
         nonlocal stopping
         stopping = True
+
+    def stop_requested() -> bool:
+        return stopping
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
@@ -97,11 +103,14 @@ def run_all(settings: Settings, *, host: str, port: int, seed: bool) -> int:
         migrations.upgrade(settings)
         if seed:
             _seed(settings)
+        if stop_requested():  # Ctrl-C while the database was being prepared
+            return 0
         children = [_spawn("serve", "--host", host, "--port", str(port)), _spawn("worker")]
-        url = f"http://{host}:{port}"
-        if _wait_ready(f"{url}/readyz", children, lambda: stopping):
+        url = f"http://{_url_host(host)}:{port}"
+        probe = f"http://{_url_host(_PROBE_HOSTS.get(host, host))}:{port}/readyz"
+        if _wait_ready(probe, children, stop_requested):
             _say(f"Laskutin is running at {url}  (API docs: {url}/api/docs). Ctrl-C stops.")
-        while not stopping:
+        while not stop_requested():
             if any(child.poll() is not None for child in children):
                 _say("a server or worker process ended unexpectedly; stopping")
                 return 1
@@ -115,6 +124,14 @@ def run_all(settings: Settings, *, host: str, port: int, seed: bool) -> int:
         for child in children:
             _stop(child)
         _stop(database, signal.SIGINT)  # only a database we started ourselves
+
+
+# A server listening on every address is probed on the loopback one.
+_PROBE_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 def _seed(settings: Settings) -> None:

@@ -36,6 +36,8 @@ class EmbeddedPostgresError(RuntimeError):
 
 
 def socket_dir_for(data_dir: Path) -> Path:
+    # Resolved, so that every spelling of the folder (a symlink, a relative path) agrees.
+    data_dir = data_dir.expanduser().resolve()
     preferred = data_dir / "run"
     if len(str(preferred)) <= _MAX_SOCKET_DIR:
         return preferred
@@ -43,13 +45,29 @@ def socket_dir_for(data_dir: Path) -> Path:
     return Path("/tmp") / f"laskutin-{digest}"  # noqa: S108 - short path; folder is 0700
 
 
-def die_with_parent(sig: int = signal.SIGTERM) -> None:
-    """Ask Linux to send us ``sig`` when our parent process dies (a SIGKILLed supervisor)."""
+def die_with_parent(sig: int = signal.SIGTERM, *, parent: int | None = None) -> bool:
+    """Ask Linux to send us ``sig`` when our parent process dies (a SIGKILLed supervisor).
+
+    ``parent`` is the pid the caller expects as its parent (taken before a fork, or before
+    this call): False means that parent died before the request took effect, so no signal
+    will ever come and the caller should end by itself.
+    """
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
     except (OSError, AttributeError):  # not Linux: children may outlive a killed parent
         pass
+    return parent is None or os.getppid() == parent
+
+
+def _tie_to(parent: int, sig: int) -> Callable[[], None]:
+    """A ``preexec_fn`` for a child that must die with ``parent`` (the process forking it)."""
+
+    def preexec() -> None:
+        if not die_with_parent(sig, parent=parent):
+            os._exit(1)  # the parent is already gone: do not start an orphan
+
+    return preexec
 
 
 def find_bin_dir(configured: Path | None = None) -> Path:
@@ -155,7 +173,10 @@ class EmbeddedPostgres:
         settings: Mapping[str, str] | None = None,
     ) -> EmbeddedPostgres:
         return cls(
-            data_dir.absolute(), find_bin_dir(bin_dir), RunAs.choose(os_user), dict(settings or {})
+            data_dir.expanduser().resolve(),
+            find_bin_dir(bin_dir),
+            RunAs.choose(os_user),
+            dict(settings or {}),
         )
 
     @property
@@ -244,11 +265,9 @@ class EmbeddedPostgres:
                 f"the data folder {self.data_dir} is not writable ({exc.strerror}): "
                 "make it writable or point LASKUTIN_DATA_DIR to another folder"
             ) from None
-        for folder in (self.cluster_dir, self.socket_dir):
-            folder.mkdir(mode=0o700, exist_ok=True)
-            if self.run_as.switches:
-                os.chown(folder, self.run_as.uid, self.run_as.gid)
-        if self.run_as.switches and not self.run_as.can_reach(self.cluster_dir):
+        # Checked before creating anything the unprivileged user owns, so a refused start
+        # leaves nothing behind that only root could clean up.
+        if self.run_as.switches and not self.run_as.can_reach(self.data_dir):
             raise EmbeddedPostgresError(
                 f"PostgreSQL runs as user '{self.run_as.name}' (it refuses root) and cannot "
                 f"reach {self.data_dir} because a parent folder is private (e.g. a 0700 home): "
@@ -259,6 +278,16 @@ class EmbeddedPostgres:
                 f"PostgreSQL runs as user '{self.run_as.name}' and cannot reach its programs in "
                 f"{self.bin_dir}: keep the project outside a private (0700) folder or set "
                 "LASKUTIN_PG_BIN_DIR"
+            )
+        for folder in (self.cluster_dir, self.socket_dir):
+            folder.mkdir(mode=0o700, exist_ok=True)
+            if self.run_as.switches:
+                os.chown(folder, self.run_as.uid, self.run_as.gid)
+        if self.run_as.switches and not self.run_as.can_reach(self.socket_dir):
+            raise EmbeddedPostgresError(
+                f"PostgreSQL runs as user '{self.run_as.name}' and cannot reach its socket "
+                f"folder {self.socket_dir}: set LASKUTIN_DATA_DIR to a folder outside any "
+                "private (0700) folder"
             )
 
     def _check_version(self) -> None:
@@ -301,11 +330,8 @@ class EmbeddedPostgres:
         ]
         for name, value in self.settings.items():
             command += ["-c", f"{name}={value}"]
-        preexec: Callable[[], None] | None = None
-        if tie_to_parent:
-            # SIGINT is PostgreSQL's "fast shutdown": roll back and stop cleanly.
-            def preexec() -> None:
-                die_with_parent(signal.SIGINT)
+        # SIGINT is PostgreSQL's "fast shutdown": roll back and stop cleanly.
+        preexec = _tie_to(os.getpid(), signal.SIGINT) if tie_to_parent else None
 
         with self.log_file.open("ab") as log:
             process: subprocess.Popen[bytes] = subprocess.Popen(
@@ -356,6 +382,11 @@ class EmbeddedPostgres:
             time.sleep(0.05)
         if _alive(pid):
             _signal(pid, signal.SIGQUIT)  # immediate shutdown: crash recovery on next start
+            deadline = time.monotonic() + 5
+            while _alive(pid) and time.monotonic() < deadline:
+                if self.process is not None and self.process.poll() is not None:
+                    break
+                time.sleep(0.05)
         if self.process is not None:
             self.process.wait()
             self.process = None
@@ -424,7 +455,14 @@ def _is_postmaster(pid: int, cluster_dir: Path) -> bool:
         return False
     if not argv or not argv[0].endswith(b"postgres"):
         return False
-    return str(cluster_dir).encode() in argv
+    # The postmaster works in its cluster folder. Comparing folders, not spellings, keeps a
+    # server started through a symlink (or a relative path) from looking like a dead one,
+    # whose pid file and socket would then be deleted under it.
+    try:
+        return os.path.samefile(f"/proc/{pid}/cwd", cluster_dir)
+    except OSError:  # not allowed to look (another user's process): compare spellings
+        spellings = {str(cluster_dir).encode(), str(cluster_dir.resolve()).encode()}
+        return any(arg in spellings for arg in argv)
 
 
 def _signal(pid: int, sig: int) -> None:

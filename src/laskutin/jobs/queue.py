@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -53,9 +54,19 @@ def build_queue_app(
     settings: Settings, factory: Callable[[], async_sessionmaker[AsyncSession]]
 ) -> procrastinate.App:
     """A Procrastinate app with every registered job; ``factory`` gives the worker's sessions."""
+    # Bounded waits, as for the app: a worker that lost its database says so within
+    # seconds and stops (to be started again) instead of hanging on the pool for half a minute.
     connector = procrastinate.PsycopgConnector(
         conninfo=settings.app_database.libpq_url(),
-        kwargs={"application_name": "laskutin-worker"},
+        kwargs={
+            "application_name": "laskutin-worker",
+            "connect_timeout": max(2, math.ceil(settings.db_connect_timeout_seconds)),
+        },
+        timeout=settings.db_pool_timeout_seconds,
+        # Room for every running job to finish while the fetch loop and heartbeat also work,
+        # so the short timeout above is only ever reached when the database is away.
+        min_size=2,
+        max_size=settings.worker_concurrency + 2,
     )
     app = procrastinate.App(connector=connector)
     for spec in load_all_jobs().values():

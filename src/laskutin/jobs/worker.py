@@ -6,6 +6,7 @@ import logging
 import os
 import socket
 
+from procrastinate.exceptions import ConnectorException
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from laskutin.core.db import create_engine, session_factory
@@ -13,6 +14,11 @@ from laskutin.core.settings import Settings
 from laskutin.jobs.queue import build_queue_app
 
 log = logging.getLogger(__name__)
+
+
+class WorkerDatabaseError(RuntimeError):
+    """The worker lost its database; one line for the operator (the worker stops, so that
+    whatever runs it starts it again)."""
 
 
 async def run_worker(settings: Settings, *, name: str | None = None) -> None:
@@ -34,6 +40,17 @@ async def run_worker(settings: Settings, *, name: str | None = None) -> None:
                 install_signal_handlers=True,
                 delete_jobs="never",
             )
+    except ConnectorException as exc:
+        raise WorkerDatabaseError(
+            f"the worker lost its database connection ({_first_line(exc)}); "
+            f"check that {settings.app_database.describe()} is up"
+        ) from None
     finally:
         await engine.dispose()
         log.info("worker %s stopped", worker_name)
+
+
+def _first_line(exc: BaseException) -> str:
+    cause = exc.__cause__ or exc
+    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+    return lines[0] if lines else cause.__class__.__name__

@@ -1,0 +1,122 @@
+"""`laskutin run` (what `make run` execs): database, migrations, demo data, server and worker.
+
+One test walks the life of an installation, because every step needs the one before it and a
+cold start costs seconds: a first run on an empty data folder, Ctrl-C, a second run on the same
+data, SIGKILL, and a third run that must not be blocked by anything the killed one left.
+"""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from laskutin.core.embedded_pg import socket_dir_for
+from laskutin.core.settings import EMBEDDED_APP_ROLE, EMBEDDED_DATABASE
+from laskutin.system.seeding import SEEDED_KEY
+from tests.integration.procs import (
+    Spawned,
+    alive,
+    children_of,
+    cmdline,
+    free_port,
+    laskutin_env,
+    postgres_of,
+    run_cli,
+    spawn,
+    wait_gone,
+    wait_http_ready,
+    wait_until,
+)
+
+SEEDED_LINE = "demo data added"
+
+
+def _seed_marker(data_dir: Path) -> Any:
+    with psycopg.connect(
+        host=str(socket_dir_for(data_dir)),
+        port=5432,
+        user=EMBEDDED_APP_ROLE,
+        dbname=EMBEDDED_DATABASE,
+        connect_timeout=10,
+    ) as conn:
+        row = conn.execute(
+            "SELECT value FROM instance_metadata WHERE key = %s", (SEEDED_KEY,)
+        ).fetchone()
+    return None if row is None else row[0]
+
+
+def _processes_of(run: Spawned, data_dir: Path) -> tuple[int, list[int]]:
+    """The postmaster and the other children (server, worker) of a ready `laskutin run`."""
+    wait_until(
+        lambda: len(children_of(run.pid)) >= 3,
+        deadline=60,
+        what="the database, server and worker processes",
+    )
+    children = children_of(run.pid)
+    [postmaster] = postgres_of(data_dir)
+    assert postmaster in children
+    others = [pid for pid in children if pid != postmaster]
+    roles = sorted(next(a for a in cmdline(pid) if a in ("serve", "worker")) for pid in others)
+    assert roles == ["serve", "worker"], [cmdline(pid) for pid in others]
+    return postmaster, others
+
+
+def _assert_all_gone(data_dir: Path, pids: list[int]) -> None:
+    wait_gone(pids)
+    assert postgres_of(data_dir) == []
+    assert not any(alive(pid) for pid in pids)
+
+
+@pytest.mark.slow
+def test_run_stop_rerun_and_recover_from_sigkill(workdir: Path, data_dir: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = laskutin_env(data_dir=data_dir)
+    command = ("run", "--host", "127.0.0.1", "--port", str(port))
+
+    # 1. A new data folder: the database is created, migrated and seeded; Ctrl-C stops all.
+    with spawn(*command, env=env, cwd=workdir, name="run-1") as run:
+        wait_http_ready(run, f"{base}/readyz")
+        postmaster, others = _processes_of(run, data_dir)
+        assert (data_dir / "postgres" / "PG_VERSION").is_file()
+        marker = _seed_marker(data_dir)
+        assert marker is not None
+        with httpx.Client(timeout=10) as client:
+            assert client.get(f"{base}/healthz").status_code == 200
+        # The worker runs jobs (queue -> worker -> database, through the embedded database).
+        ping = run_cli("jobs", "ping", "--timeout", "60", env=env, cwd=workdir)
+        assert ping.returncode == 0, ping.stderr
+        assert "a worker ran the job" in ping.stdout
+
+        run.signal(signal.SIGINT)
+        assert run.wait() == 0, run.output()
+        _assert_all_gone(data_dir, [postmaster, *others])
+        assert SEEDED_LINE in run.output()
+        assert "Traceback" not in run.output()
+    assert not (data_dir / "postgres" / "postmaster.pid").exists()
+
+    # 2. The same data folder again: same data, no second seeding. Then SIGKILL.
+    with spawn(*command, env=env, cwd=workdir, name="run-2") as run:
+        wait_http_ready(run, f"{base}/readyz")
+        postmaster, others = _processes_of(run, data_dir)
+        assert _seed_marker(data_dir) == marker
+        run.process.kill()
+        run.wait()
+        # The children were tied to it (parent-death signal): none of them stays.
+        _assert_all_gone(data_dir, [postmaster, *others])
+        assert SEEDED_LINE not in run.output()
+
+    # 3. Nothing the killed run left blocks the next start; SIGTERM stops it cleanly.
+    with spawn(*command, env=env, cwd=workdir, name="run-3") as run:
+        wait_http_ready(run, f"{base}/readyz")
+        postmaster, others = _processes_of(run, data_dir)
+        assert _seed_marker(data_dir) == marker
+        run.signal(signal.SIGTERM)
+        assert run.wait() == 0, run.output()
+        _assert_all_gone(data_dir, [postmaster, *others])
+        assert "Traceback" not in run.output()

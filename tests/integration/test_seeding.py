@@ -1,0 +1,88 @@
+"""Demo data: the registered seeders run once per database, in order, all or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from laskutin.core.db import create_engine, session_factory, unit_of_work
+from laskutin.core.models import InstanceMetadata
+from laskutin.core.settings import Settings
+from laskutin.system import seeding
+
+
+@pytest.fixture
+async def factory(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(settings)
+    try:
+        yield session_factory(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Two seeders registered (out of order) in a registry of this test's own."""
+    monkeypatch.setattr(seeding, "_SEEDERS", [])
+    called: list[str] = []
+
+    @seeding.seeder(20)
+    async def second(session: AsyncSession) -> list[str]:
+        called.append("second")
+        session.add(InstanceMetadata(key="seeded-by-second", value={"ok": True}))
+        return ["second seeder ran"]
+
+    @seeding.seeder(10)
+    async def first(session: AsyncSession) -> list[str]:
+        called.append("first")
+        await session.execute(
+            text("INSERT INTO instance_metadata (key, value) VALUES ('seeded-by-first', '1')")
+        )
+        return ["sign in as demo@example.com"]
+
+    return called
+
+
+async def _keys(factory: async_sessionmaker[AsyncSession]) -> set[str]:
+    async with unit_of_work(factory) as session:
+        return set((await session.scalars(select(InstanceMetadata.key))).all())
+
+
+async def test_seeders_run_once(
+    factory: async_sessionmaker[AsyncSession], calls: list[str]
+) -> None:
+    lines = await seeding.seed_demo_data(factory)
+    assert lines == ["sign in as demo@example.com", "second seeder ran"]
+    assert calls == ["first", "second"]
+    assert await _keys(factory) == {"seeded-by-first", "seeded-by-second", seeding.SEEDED_KEY}
+
+    assert await seeding.seed_demo_data(factory) is None
+    assert calls == ["first", "second"]
+    assert await _keys(factory) == {"seeded-by-first", "seeded-by-second", seeding.SEEDED_KEY}
+
+
+async def test_a_failing_seeder_leaves_nothing_and_runs_again(
+    factory: async_sessionmaker[AsyncSession], calls: list[str]
+) -> None:
+    @seeding.seeder(30)
+    async def broken(session: AsyncSession) -> list[str]:
+        raise RuntimeError("demo data could not be made")
+
+    with pytest.raises(RuntimeError):
+        await seeding.seed_demo_data(factory)
+    assert await _keys(factory) == set()
+
+    seeding._SEEDERS[:] = [item for item in seeding._SEEDERS if item[2] is not broken]
+    assert await seeding.seed_demo_data(factory) is not None
+    assert await seeding.seed_demo_data(factory) is None
+
+
+async def test_no_seeders_still_marks_the_database(
+    factory: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(seeding, "_SEEDERS", [])
+    assert await seeding.seed_demo_data(factory) == []
+    assert await seeding.seed_demo_data(factory) is None
