@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import signal
 import threading
 import time
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from types import FrameType
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from laskutin.app import create_app
 from laskutin.core.lifecycle import Lifecycle
@@ -68,9 +70,7 @@ class DrainingServer(uvicorn.Server):
         return await super().on_tick(counter)
 
 
-def serve(settings: Settings, host: str, port: int) -> None:
-    sock = bind_socket(host, port)  # fails with one clear line before anything else starts
-    app = create_app(settings)
+def build_server(settings: Settings, app: ASGIApp, lifecycle: Lifecycle) -> DrainingServer:
     config = uvicorn.Config(
         app,
         log_config=None,
@@ -79,9 +79,17 @@ def serve(settings: Settings, host: str, port: int) -> None:
         loop="uvloop",
         http="httptools",
         lifespan="on",
-        timeout_graceful_shutdown=int(settings.shutdown_timeout_seconds) or None,
+        # 0 means "do not wait" (uvicorn's None would wait for ever); parts of a second round
+        # up, so that a short grace is not turned into none.
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_seconds),
         timeout_keep_alive=5,
     )
-    server = DrainingServer(config, app.state.lifecycle, settings.shutdown_drain_seconds)
+    return DrainingServer(config, lifecycle, settings.shutdown_drain_seconds)
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    sock = bind_socket(host, port)  # fails with one clear line before anything else starts
+    app = create_app(settings)
+    server = build_server(settings, app, app.state.lifecycle)
     log.info("serving on http://%s:%d", host, sock.getsockname()[1])
     server.run(sockets=[sock])

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import pwd
+import shutil
 import signal
+import stat
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from laskutin.core.embedded_pg import EmbeddedPostgres, socket_dir_for
+from laskutin.core.embedded_pg import EmbeddedPostgres, EmbeddedPostgresError, socket_dir_for
 from laskutin.core.settings import EMBEDDED_APP_ROLE, EMBEDDED_DATABASE, EMBEDDED_OWNER_ROLE
 from tests.conftest import FAST_UNSAFE
 from tests.integration.procs import (
@@ -155,3 +158,64 @@ def test_a_server_started_through_a_symlink_is_recognised(workdir: Path) -> None
             server.process.kill()
             server.process.wait()
     assert postgres_of(link / "data") == []
+
+
+def _long_data_dir(workdir: Path) -> Path:
+    data_dir = workdir / ("a-rather-long-folder-name-" * 4) / "data"
+    assert socket_dir_for(data_dir).parent == Path("/tmp"), "the path should be too long"
+    return data_dir
+
+
+@pytest.mark.slow
+def test_a_long_data_path_gets_a_private_socket_folder_in_tmp(workdir: Path) -> None:
+    """A Unix socket path holds ~107 bytes: a long data folder puts its socket in /tmp."""
+    data_dir = _long_data_dir(workdir)
+    server = EmbeddedPostgres.create(data_dir, settings=FAST_UNSAFE)
+    try:
+        server.start(tie_to_parent=True)
+        server.ensure_database(EMBEDDED_DATABASE, EMBEDDED_OWNER_ROLE, EMBEDDED_APP_ROLE)
+        info = server.socket_dir.lstat()
+        assert stat.S_IMODE(info.st_mode) == 0o700
+        assert info.st_uid == server.run_as.uid
+        with _connect_as_app(data_dir) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        server.stop()
+        kill_postgres_of(data_dir)
+        shutil.rmtree(server.socket_dir, ignore_errors=True)
+
+
+@pytest.mark.parametrize("planted", ["symlink", "strangers-folder"])
+def test_a_planted_socket_folder_in_tmp_is_refused(workdir: Path, planted: str) -> None:
+    """Anyone can create names in /tmp: what waits at our socket folder's name must be ours."""
+    data_dir = _long_data_dir(workdir)
+    socket_dir = socket_dir_for(data_dir)
+    victim = workdir / "victim"
+    victim.mkdir()
+    before = victim.stat()
+    if planted == "symlink":
+        socket_dir.symlink_to(victim, target_is_directory=True)
+    else:
+        if os.geteuid() != 0:
+            pytest.skip("only root can make a folder that belongs to somebody else")
+        stranger = pwd.getpwnam("nobody")
+        socket_dir.mkdir(mode=0o777)
+        os.chown(socket_dir, stranger.pw_uid, stranger.pw_gid)
+    try:
+        server = EmbeddedPostgres.create(data_dir)
+        with pytest.raises(EmbeddedPostgresError, match="not a folder of ours"):
+            server.initialise()
+        after = victim.stat()
+        assert (after.st_uid, after.st_gid, after.st_mode) == (
+            before.st_uid,
+            before.st_gid,
+            before.st_mode,
+        )
+        if planted != "symlink":
+            assert socket_dir.stat().st_uid == stranger.pw_uid
+    finally:
+        if socket_dir.is_symlink():
+            socket_dir.unlink()
+        else:
+            shutil.rmtree(socket_dir, ignore_errors=True)
+    assert postgres_of(data_dir) == []

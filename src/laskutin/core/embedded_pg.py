@@ -280,6 +280,9 @@ class EmbeddedPostgres:
                 "LASKUTIN_PG_BIN_DIR"
             )
         for folder in (self.cluster_dir, self.socket_dir):
+            if not folder.is_relative_to(self.data_dir):
+                self._claim_shared_tmp_folder(folder)
+                continue
             folder.mkdir(mode=0o700, exist_ok=True)
             if self.run_as.switches:
                 os.chown(folder, self.run_as.uid, self.run_as.gid)
@@ -289,6 +292,34 @@ class EmbeddedPostgres:
                 f"folder {self.socket_dir}: set LASKUTIN_DATA_DIR to a folder outside any "
                 "private (0700) folder"
             )
+
+    def _claim_shared_tmp_folder(self, folder: Path) -> None:
+        """The socket folder in /tmp (for a long data path), where anyone may create names.
+
+        Whatever waits there must be a real folder of ours or of the server's user: a planted
+        symlink would make us hand its target to that user, and a stranger's folder would let
+        the stranger put a socket of their own in place of the server's.
+        """
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise EmbeddedPostgresError(
+                f"cannot create the socket folder {folder} ({exc.strerror}): set "
+                "LASKUTIN_DATA_DIR to a shorter path"
+            ) from None
+        info = folder.lstat()
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid not in {os.geteuid(), self.run_as.uid}:
+            raise EmbeddedPostgresError(
+                f"{folder} (the socket folder for {self.data_dir}) already exists and is not "
+                "a folder of ours (a symlink, or another user's): remove it, or set "
+                "LASKUTIN_DATA_DIR to a shorter path"
+            )
+        if self.run_as.switches and info.st_uid != self.run_as.uid:
+            os.chown(folder, self.run_as.uid, self.run_as.gid, follow_symlinks=False)
+        if stat.S_IMODE(info.st_mode) != 0o700:
+            os.chmod(folder, 0o700)
 
     def _check_version(self) -> None:
         cluster_version = (self.cluster_dir / "PG_VERSION").read_text().strip()
