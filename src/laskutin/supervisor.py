@@ -94,6 +94,8 @@ def run_all(settings: Settings, *, host: str, port: int, seed: bool) -> int:
                 os_user=settings.embedded_pg_user,
             )
             created = embedded.initialise()
+            if stop_requested():  # Ctrl-C while the new cluster was being made
+                return 0
             database = embedded.start(tie_to_parent=True)
             embedded.ensure_database(EMBEDDED_DATABASE, EMBEDDED_OWNER_ROLE, EMBEDDED_APP_ROLE)
             where = "new" if created else ("started" if database else "already running")

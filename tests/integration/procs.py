@@ -91,8 +91,14 @@ class Spawned:
 
 
 @contextlib.contextmanager
-def spawn(*args: str, env: dict[str, str], cwd: Path, name: str) -> Iterator[Spawned]:
-    """Start `laskutin args...`; whatever happens, it is killed and reaped at the end."""
+def spawn(
+    *args: str, env: dict[str, str], cwd: Path, name: str, new_session: bool = False
+) -> Iterator[Spawned]:
+    """Start `laskutin args...`; whatever happens, it is killed and reaped at the end.
+
+    ``new_session`` gives it a process group of its own, as a shell gives a command (so that
+    the test can signal the whole group, like Ctrl-C in a terminal).
+    """
     log_path = cwd / f"{name}.log"
     with log_path.open("ab") as log:
         process = subprocess.Popen(
@@ -102,6 +108,7 @@ def spawn(*args: str, env: dict[str, str], cwd: Path, name: str) -> Iterator[Spa
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=new_session,
         )
     spawned = Spawned(process, log_path)
     try:
@@ -169,15 +176,20 @@ def cmdline(pid: int) -> list[str]:
     return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
 
 
-def postgres_of(data_dir: Path) -> list[int]:
-    """Live postgres processes whose command line names ``data_dir`` (postmasters)."""
+def running(program: str, data_dir: Path) -> list[int]:
+    """Live processes of ``program`` (e.g. initdb) whose command line names ``data_dir``."""
     found = []
     for pid in _pids():
         argv = cmdline(pid)
-        named = argv and argv[0].endswith("postgres") and any(str(data_dir) in a for a in argv)
+        named = argv and argv[0].endswith(program) and any(str(data_dir) in a for a in argv)
         if named and alive(pid):
             found.append(pid)
     return found
+
+
+def postgres_of(data_dir: Path) -> list[int]:
+    """Live postgres processes whose command line names ``data_dir`` (postmasters)."""
+    return running("postgres", data_dir)
 
 
 def children_of(parent: int) -> list[int]:

@@ -91,6 +91,7 @@ async def test_prune_deletes_old_finished_jobs_but_keeps_failed_ones(
     cases = {
         "old-succeeded": ("succeeded", long_ago),
         "old-cancelled": ("cancelled", long_ago),
+        "old-aborted": ("aborted", long_ago),
         "old-failed": ("failed", long_ago),
         "old-todo": ("todo", long_ago),
         "new-succeeded": ("succeeded", recently),
@@ -108,7 +109,11 @@ async def test_prune_deletes_old_finished_jobs_but_keeps_failed_ones(
             assert job_id is not None
             ids[name] = int(job_id)
             # The way Procrastinate moves a job, so that its triggers write the events.
-            path = {"succeeded": ["doing", "succeeded"], "failed": ["doing", "failed"]}
+            path = {
+                "succeeded": ["doing", "succeeded"],
+                "failed": ["doing", "failed"],
+                "aborted": ["doing", "aborted"],
+            }
             for step in path.get(status, [status] if status != "todo" else []):
                 await session.execute(
                     text(

@@ -7,6 +7,7 @@ data, SIGKILL, and a third run that must not be blocked by anything the killed o
 
 from __future__ import annotations
 
+import os
 import signal
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from tests.integration.procs import (
     laskutin_env,
     postgres_of,
     run_cli,
+    running,
     spawn,
     wait_gone,
     wait_http_ready,
@@ -36,18 +38,33 @@ from tests.integration.procs import (
 SEEDED_LINE = "demo data added"
 
 
-def _seed_marker(data_dir: Path) -> Any:
-    with psycopg.connect(
+def _as_app(data_dir: Path) -> psycopg.Connection:
+    return psycopg.connect(
         host=str(socket_dir_for(data_dir)),
         port=5432,
         user=EMBEDDED_APP_ROLE,
         dbname=EMBEDDED_DATABASE,
         connect_timeout=10,
-    ) as conn:
+    )
+
+
+def _seed_marker(data_dir: Path) -> Any:
+    with _as_app(data_dir) as conn:
         row = conn.execute(
             "SELECT value FROM instance_metadata WHERE key = %s", (SEEDED_KEY,)
         ).fetchone()
     return None if row is None else row[0]
+
+
+def _assert_app_role_is_unprivileged(data_dir: Path) -> None:
+    """The roles `laskutin run` made: the app connects as one that owns nothing."""
+    with _as_app(data_dir) as conn:
+        facts = conn.execute(
+            "SELECT rolsuper, has_schema_privilege(current_user, 'public', 'CREATE'), "
+            "(SELECT count(*) FROM pg_tables WHERE tableowner = current_user) "
+            "FROM pg_roles WHERE rolname = current_user"
+        ).fetchone()
+    assert facts == (False, False, 0)
 
 
 def _processes_of(run: Spawned, data_dir: Path) -> tuple[int, list[int]]:
@@ -86,6 +103,7 @@ def test_run_stop_rerun_and_recover_from_sigkill(workdir: Path, data_dir: Path) 
         assert (data_dir / "postgres" / "PG_VERSION").is_file()
         marker = _seed_marker(data_dir)
         assert marker is not None
+        _assert_app_role_is_unprivileged(data_dir)
         with httpx.Client(timeout=10) as client:
             assert client.get(f"{base}/healthz").status_code == 200
         # The worker runs jobs (queue -> worker -> database, through the embedded database).
@@ -120,3 +138,41 @@ def test_run_stop_rerun_and_recover_from_sigkill(workdir: Path, data_dir: Path) 
         assert run.wait() == 0, run.output()
         _assert_all_gone(data_dir, [postmaster, *others])
         assert "Traceback" not in run.output()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "ctrl-c"])
+def test_run_stopped_while_creating_the_database_leaves_nothing_that_blocks(
+    workdir: Path, data_dir: Path, sig: signal.Signals
+) -> None:
+    """A signal for the whole run (its process group: Ctrl-C in a terminal, or a SIGKILL)
+    while initdb works on a new cluster: a half-made cluster must not pass for a real one at
+    the next start, and Ctrl-C is a clean stop."""
+    env = laskutin_env(data_dir=data_dir)
+    command = ("run", "--port", str(free_port()))
+    with spawn(*command, env=env, cwd=workdir, name="run", new_session=True) as run:
+        wait_until(
+            lambda: bool(running("initdb", data_dir)) or run.process.poll() is not None,
+            deadline=60,
+            what="initdb to start",
+            step=0.01,
+        )
+        initdb = running("initdb", data_dir)
+        assert initdb, run.output()
+        os.killpg(run.pid, sig)
+        code = run.wait()
+        wait_gone(initdb)
+        if sig == signal.SIGINT:
+            assert code == 0, run.output()
+            assert "Traceback" not in run.output()
+        assert postgres_of(data_dir) == []
+
+    started = run_cli("db", "start", env=env, cwd=workdir)
+    try:
+        assert started.returncode == 0, started.stdout + started.stderr
+        with _as_app(data_dir) as conn:
+            assert conn.execute("SELECT current_user").fetchone() == (EMBEDDED_APP_ROLE,)
+    finally:
+        stopped = run_cli("db", "stop", env=env, cwd=workdir)
+    assert stopped.returncode == 0, stopped.stderr
+    assert postgres_of(data_dir) == []

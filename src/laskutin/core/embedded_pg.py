@@ -184,6 +184,11 @@ class EmbeddedPostgres:
         return self.data_dir / "postgres"
 
     @property
+    def staging_dir(self) -> Path:
+        """Where initdb builds a new cluster before it is moved into place."""
+        return self.data_dir / "postgres.initdb-partial"
+
+    @property
     def socket_dir(self) -> Path:
         return socket_dir_for(self.data_dir)
 
@@ -231,11 +236,22 @@ class EmbeddedPostgres:
                 f"{self.cluster_dir} is not empty but holds no PostgreSQL cluster: "
                 "move it away or choose another LASKUTIN_DATA_DIR"
             )
+        # initdb works in a folder of its own that becomes the cluster only when complete: an
+        # initdb cut short (Ctrl-C, SIGKILL of the whole run) must not leave a half-made
+        # cluster that the next start takes for a real one. (A symlinked cluster folder, e.g.
+        # onto another disk, is filled in place.)
+        staged = not self.cluster_dir.is_symlink()
+        target = self.staging_dir if staged else self.cluster_dir
+        if staged:
+            shutil.rmtree(self.staging_dir, ignore_errors=True)  # an earlier one cut short
+            self.staging_dir.mkdir(mode=0o700)
+            if self.run_as.switches:
+                os.chown(self.staging_dir, self.run_as.uid, self.run_as.gid)
         result = subprocess.run(
             [
                 str(self.bin_dir / "initdb"),
                 "-D",
-                str(self.cluster_dir),
+                str(target),
                 "-U",
                 SUPERUSER,
                 "-A",
@@ -247,11 +263,18 @@ class EmbeddedPostgres:
             ],
             capture_output=True,
             text=True,
+            stdin=subprocess.DEVNULL,
+            process_group=0,  # a Ctrl-C meant for us does not cut it short
+            preexec_fn=_tie_to(os.getpid(), signal.SIGKILL),  # but our death does
             **self.run_as.popen_kwargs(),  # type: ignore[call-overload]
         )
         if result.returncode != 0:
+            if staged:
+                shutil.rmtree(self.staging_dir, ignore_errors=True)
             reason = _last_meaningful_line(result.stderr) or "initdb failed"
             raise EmbeddedPostgresError(f"could not create the database cluster: {reason}")
+        if staged:
+            os.replace(self.staging_dir, self.cluster_dir)  # onto the empty folder
         return True
 
     def _prepare_folders(self) -> None:
@@ -438,9 +461,22 @@ class EmbeddedPostgres:
     def ensure_database(self, database: str, owner: str, app_role: str) -> None:
         """Create the owner and app roles and the database if missing (idempotent)."""
         import psycopg
+
+        try:
+            self._ensure_database(database, owner, app_role)
+        except psycopg.Error as exc:
+            reason = _last_meaningful_line(str(exc)) or exc.__class__.__name__
+            raise EmbeddedPostgresError(
+                f"could not prepare the database '{database}': {reason} (log: {self.log_file})"
+            ) from None
+
+    def _ensure_database(self, database: str, owner: str, app_role: str) -> None:
+        import psycopg
         from psycopg import sql
 
-        with psycopg.connect(self.superuser_conninfo(), autocommit=True) as conn:
+        with psycopg.connect(
+            self.superuser_conninfo(), autocommit=True, connect_timeout=10
+        ) as conn:
             for role in (owner, app_role):
                 exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
                 if exists.fetchone() is None:

@@ -29,11 +29,13 @@ async def ping(ctx: JobContext, *, token: str) -> None:
 
 @periodic("system.prune_finished_jobs", cron="17 3 * * *", queue="system")
 async def prune_finished_jobs(ctx: JobContext) -> None:
-    """Delete succeeded and cancelled jobs past the retention (failed ones stay for a look)."""
+    """Delete succeeded, cancelled and aborted jobs past the retention (failed ones stay for a
+    look): the job table stays small, and the events go with their jobs."""
     cutoff = clock.now() - dt.timedelta(hours=ctx.settings.job_retention_hours)
     await ctx.session.execute(
         text(
-            "DELETE FROM procrastinate_jobs j WHERE j.status IN ('succeeded', 'cancelled') "
+            "DELETE FROM procrastinate_jobs j "
+            "WHERE j.status IN ('succeeded', 'cancelled', 'aborted') "
             "AND NOT EXISTS (SELECT 1 FROM procrastinate_events e WHERE e.job_id = j.id "
             "AND e.at >= :cutoff)"
         ),
