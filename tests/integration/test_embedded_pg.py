@@ -7,6 +7,7 @@ import pwd
 import shutil
 import signal
 import stat
+import subprocess
 from pathlib import Path
 
 import psycopg
@@ -16,6 +17,7 @@ from laskutin.core.embedded_pg import EmbeddedPostgres, EmbeddedPostgresError, s
 from laskutin.core.settings import EMBEDDED_APP_ROLE, EMBEDDED_DATABASE, EMBEDDED_OWNER_ROLE
 from tests.conftest import FAST_UNSAFE
 from tests.integration.procs import (
+    LASKUTIN,
     alive,
     kill_postgres_of,
     laskutin_env,
@@ -219,3 +221,39 @@ def test_a_planted_socket_folder_in_tmp_is_refused(workdir: Path, planted: str) 
         else:
             shutil.rmtree(socket_dir, ignore_errors=True)
     assert postgres_of(data_dir) == []
+
+
+@pytest.mark.slow
+def test_two_starts_at_once_share_one_new_cluster(workdir: Path, data_dir: Path) -> None:
+    """Two `laskutin db start` (or `make run`) on a new data folder at the same moment."""
+    env = laskutin_env(data_dir=data_dir)
+    processes = [
+        subprocess.Popen(
+            [*LASKUTIN, "db", "start"],
+            env=env,
+            cwd=workdir,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = []
+    try:
+        for process in processes:
+            outputs.append(process.communicate(timeout=120)[0])
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+            process.communicate()
+    try:
+        assert [p.returncode for p in processes] == [0, 0], outputs
+        assert sorted("already running" in out for out in outputs) == [False, True], outputs
+        assert len(postgres_of(data_dir)) == 1
+        with _connect_as_app(data_dir) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        stopped = run_cli("db", "stop", env=env, cwd=workdir)
+    assert stopped.returncode == 0, stopped.stderr

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import hashlib
 import importlib.util
 import os
@@ -21,7 +22,7 @@ import signal
 import stat
 import subprocess
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -227,6 +228,18 @@ class EmbeddedPostgres:
 
     def initialise(self) -> bool:
         """Create the cluster if it does not exist yet; True when it was created."""
+        self._check_writable()
+        with self._exclusive():
+            return self._initialise()
+
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """One process at a time creates or starts this cluster (two `make run`s at once)."""
+        with (self.data_dir / ".lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+            yield
+
+    def _initialise(self) -> bool:
         self._prepare_folders()
         if (self.cluster_dir / "PG_VERSION").exists():
             self._check_version()
@@ -277,10 +290,10 @@ class EmbeddedPostgres:
             os.replace(self.staging_dir, self.cluster_dir)  # onto the empty folder
         return True
 
-    def _prepare_folders(self) -> None:
+    def _check_writable(self) -> None:
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            probe = self.data_dir / ".write-test"
+            probe = self.data_dir / f".write-test-{os.getpid()}"
             probe.write_text("ok")
             probe.unlink()
         except OSError as exc:
@@ -288,6 +301,8 @@ class EmbeddedPostgres:
                 f"the data folder {self.data_dir} is not writable ({exc.strerror}): "
                 "make it writable or point LASKUTIN_DATA_DIR to another folder"
             ) from None
+
+    def _prepare_folders(self) -> None:
         # Checked before creating anything the unprivileged user owns, so a refused start
         # leaves nothing behind that only root could clean up.
         if self.run_as.switches and not self.run_as.can_reach(self.data_dir):
@@ -365,7 +380,12 @@ class EmbeddedPostgres:
         ``tie_to_parent`` makes the server stop when this process dies, even by SIGKILL, so
         that a killed ``laskutin run`` leaves nothing behind; otherwise it runs detached.
         """
-        self.initialise()
+        self._check_writable()
+        with self._exclusive():
+            return self._start(tie_to_parent=tie_to_parent, timeout=timeout)
+
+    def _start(self, *, tie_to_parent: bool, timeout: float) -> subprocess.Popen[bytes] | None:
+        self._initialise()
         if self.running_pid() is not None:
             self.wait_ready(timeout)
             return None
@@ -465,7 +485,8 @@ class EmbeddedPostgres:
         try:
             self._ensure_database(database, owner, app_role)
         except psycopg.Error as exc:
-            reason = _last_meaningful_line(str(exc)) or exc.__class__.__name__
+            lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+            reason = lines[0] if lines else exc.__class__.__name__
             raise EmbeddedPostgresError(
                 f"could not prepare the database '{database}': {reason} (log: {self.log_file})"
             ) from None
@@ -477,6 +498,8 @@ class EmbeddedPostgres:
         with psycopg.connect(
             self.superuser_conninfo(), autocommit=True, connect_timeout=10
         ) as conn:
+            # Two starts at once must not both find the role missing and both create it.
+            conn.execute("SELECT pg_advisory_lock(hashtext('laskutin.ensure_database'))")
             for role in (owner, app_role):
                 exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
                 if exists.fetchone() is None:
