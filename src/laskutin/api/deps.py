@@ -13,7 +13,9 @@ from laskutin.core.settings import Settings
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with unit_of_work(request.app.state.session_factory) as session:
+    settings: Settings = request.app.state.settings
+    bound = settings.db_connect_timeout_seconds + settings.db_pool_timeout_seconds
+    async with unit_of_work(request.app.state.session_factory, acquire_timeout=bound) as session:
         yield session
 
 

@@ -45,6 +45,8 @@ async def readyz(request: Request) -> Response:
                 found = await conn.scalar(
                     text("SELECT count(*) FROM schema_history WHERE revision = :r"), {"r": needed}
                 )
+    except TimeoutError:  # our own probe deadline: the database does not answer
+        return _unready(request, "database-unavailable")
     except Exception as exc:
         if not is_database_unavailable(exc):
             raise

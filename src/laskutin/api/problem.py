@@ -177,14 +177,24 @@ async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     return render(request, problem)
 
 
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
 def _allowed_methods(request: Request) -> str:
-    """Every method some route offers at this path (Starlette names only the first route's)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        route_methods = getattr(route, "methods", None)
-        if route_methods and route.matches(request.scope)[0] is not Match.NONE:
-            methods |= set(route_methods)
-    return ", ".join(sorted(methods))
+    """Every method some route fully matches at this path, in a stable order.
+
+    Starlette names only the first matching route's methods, in set order; asking the router
+    per method also sees into included routers.
+    """
+    allowed = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+    return ", ".join(allowed)
 
 
 async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:

@@ -7,6 +7,7 @@ pool timeouts), and ``pool_pre_ping`` lets the pool recover by itself when the d
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -52,10 +53,22 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 @contextlib.asynccontextmanager
-async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One transaction: committed when the block succeeds, rolled back when it raises."""
+async def unit_of_work(
+    factory: async_sessionmaker[AsyncSession], *, acquire_timeout: float = 6.0
+) -> AsyncIterator[AsyncSession]:
+    """One transaction: committed when the block succeeds, rolled back when it raises.
+
+    The connection is taken at once, within ``acquire_timeout``: a database that stopped
+    answering (a frozen host, a network partition) would otherwise hold the request until the
+    driver's command timeout while the pool's liveness ping waits.
+    """
     try:
         async with factory() as session, session.begin():
+            try:
+                async with asyncio.timeout(acquire_timeout):
+                    await session.connection()
+            except TimeoutError:
+                raise DatabaseUnavailable() from None
             yield session
     except BaseException as exc:
         if is_database_unavailable(exc):

@@ -77,7 +77,8 @@ def decimal_places(number: Decimal) -> int:
 
 def round_cents(amount: Decimal) -> Decimal:
     """Round to whole cents, half up: the only rounding of money in Laskutin."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    rounded = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return rounded if rounded else ZERO  # never "-0.00"
 
 
 def cents(amount: Decimal) -> int:

@@ -65,3 +65,7 @@ def test_rounding_moves_at_most_half_a_cent(amount: Decimal) -> None:
     rounded = money.round_cents(amount)
     assert abs(rounded - amount) <= Decimal("0.005")
     assert money.decimal_places(rounded) <= 2
+
+
+def test_rounding_never_gives_negative_zero() -> None:
+    assert str(money.round_cents(Decimal("-0.001"))) == "0.00"
