@@ -6,6 +6,7 @@ returns lines to print (e.g. how to sign in). A marker row keeps them from runni
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import text
@@ -28,8 +29,14 @@ def seeder(order: int) -> Callable[[Seeder], Seeder]:
     return decorator
 
 
+# Domain modules that register seeders on import (e.g. "laskutin.companies.demo").
+SEEDER_MODULES: tuple[str, ...] = ()
+
+
 def load_seeders() -> list[Seeder]:
     """Import every domain module that seeds demo data, and return the seeders in order."""
+    for module in SEEDER_MODULES:
+        importlib.import_module(module)
     return [function for _, _, function in sorted(_SEEDERS, key=lambda item: item[:2])]
 
 
