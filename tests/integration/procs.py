@@ -48,6 +48,32 @@ def run_cli(
     )
 
 
+def run_at_once(
+    *args: str, env: dict[str, str], cwd: Path, copies: int = 2
+) -> list[tuple[int, str]]:
+    """Start the same `laskutin` command several times at once; (exit code, output) of each."""
+    processes = [
+        subprocess.Popen(
+            [*LASKUTIN, *args],
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(copies)
+    ]
+    try:
+        outputs = [process.communicate(timeout=120)[0] for process in processes]
+        return [(process.returncode, out) for process, out in zip(processes, outputs, strict=True)]
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+            process.communicate()
+
+
 def assert_one_clear_line(result: subprocess.CompletedProcess[str]) -> str:
     """A failure that ends with exactly one line on stderr, "laskutin: ...", and no traceback."""
     output = f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"

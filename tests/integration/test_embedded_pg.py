@@ -7,7 +7,6 @@ import pwd
 import shutil
 import signal
 import stat
-import subprocess
 from pathlib import Path
 
 import psycopg
@@ -17,11 +16,11 @@ from laskutin.core.embedded_pg import EmbeddedPostgres, EmbeddedPostgresError, s
 from laskutin.core.settings import EMBEDDED_APP_ROLE, EMBEDDED_DATABASE, EMBEDDED_OWNER_ROLE
 from tests.conftest import FAST_UNSAFE
 from tests.integration.procs import (
-    LASKUTIN,
     alive,
     kill_postgres_of,
     laskutin_env,
     postgres_of,
+    run_at_once,
     run_cli,
     uid_of,
     wait_gone,
@@ -227,29 +226,10 @@ def test_a_planted_socket_folder_in_tmp_is_refused(workdir: Path, planted: str) 
 def test_two_starts_at_once_share_one_new_cluster(workdir: Path, data_dir: Path) -> None:
     """Two `laskutin db start` (or `make run`) on a new data folder at the same moment."""
     env = laskutin_env(data_dir=data_dir)
-    processes = [
-        subprocess.Popen(
-            [*LASKUTIN, "db", "start"],
-            env=env,
-            cwd=workdir,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    outputs = []
+    results = run_at_once("db", "start", env=env, cwd=workdir)
+    outputs = [output for _, output in results]
     try:
-        for process in processes:
-            outputs.append(process.communicate(timeout=120)[0])
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-            process.communicate()
-    try:
-        assert [p.returncode for p in processes] == [0, 0], outputs
+        assert [code for code, _ in results] == [0, 0], outputs
         assert sorted("already running" in out for out in outputs) == [False, True], outputs
         assert len(postgres_of(data_dir)) == 1
         with _connect_as_app(data_dir) as conn:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from laskutin.core import migrations
 from laskutin.core.settings import EMBEDDED_APP_ROLE, EMBEDDED_OWNER_ROLE, Settings
 from laskutin.models_registry import metadata
 from tests.conftest import Cluster
-from tests.integration.procs import LASKUTIN, laskutin_env
+from tests.integration.procs import laskutin_env, run_at_once
 
 
 @pytest.fixture
@@ -155,26 +154,6 @@ def test_concurrent_upgrades_wait_for_each_other(
         database_url=cluster.url(EMBEDDED_APP_ROLE, empty_database).libpq_url(),
         migration_database_url=cluster.url(EMBEDDED_OWNER_ROLE, empty_database).libpq_url(),
     )
-    processes = [
-        subprocess.Popen(
-            [*LASKUTIN, "migrate", "upgrade"],
-            env=env,
-            cwd=workdir,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    outputs = []
-    try:
-        for process in processes:
-            outputs.append(process.communicate(timeout=120)[0])
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-            process.communicate()
-    assert [p.returncode for p in processes] == [0, 0], "\n".join(outputs)
+    results = run_at_once("migrate", "upgrade", env=env, cwd=workdir)
+    assert [code for code, _ in results] == [0, 0], "\n".join(output for _, output in results)
     assert _state(empty_settings)["history"] == set(_revisions_base_to_head(empty_settings))
