@@ -11,10 +11,12 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from laskutin import __version__
+from laskutin.api.docs import add_docs_route
 from laskutin.api.health import router as health_router
 from laskutin.api.middleware import RequestContextMiddleware
 from laskutin.api.problem import document_problems, install_problem_handlers
 from laskutin.api.router import api_router
+from laskutin.api.security import SecurityHeadersMiddleware, add_cors
 from laskutin.core.db import create_engine, session_factory
 from laskutin.core.lifecycle import Lifecycle
 from laskutin.core.logging import install_request_id_factory
@@ -44,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Invoicing for Finnish businesses",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served by add_docs_route, with its own Content-Security-Policy
         redoc_url=None,
         lifespan=lifespan,
         debug=False,  # tracebacks never reach clients, even with LASKUTIN_DEBUG
@@ -61,7 +63,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    # Outermost last: security headers, then CORS, then the request context. Both thus see
+    # the 500/503 that RequestContextMiddleware renders, so a caller on another origin can read
+    # it; CORS preflights are answered before the request context (no id, not in the metrics).
     app.add_middleware(RequestContextMiddleware)
+    add_cors(app, settings.cors_origins)
+    app.add_middleware(SecurityHeadersMiddleware)
+    add_docs_route(app, "/api/docs")
     app.include_router(health_router)
     app.include_router(api_router)
 

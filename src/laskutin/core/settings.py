@@ -6,12 +6,16 @@ Every knob is a ``LASKUTIN_*`` variable (or a line in ``.env``); docs/configurat
 from __future__ import annotations
 
 import enum
+import ipaddress
+import json
+import re
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from laskutin.core.dburl import DatabaseUrl, DatabaseUrlError
 
@@ -22,6 +26,8 @@ EMBEDDED_OWNER_ROLE = "laskutin_owner"
 EMBEDDED_APP_ROLE = "laskutin_app"
 EMBEDDED_DATABASE = "laskutin"
 _DEV_SECRET = "development-only-insecure-secret-key"  # noqa: S105 - refused in production
+_HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class Environment(enum.StrEnum):
@@ -72,9 +78,33 @@ class Settings(BaseSettings):
     shutdown_drain_seconds: float = Field(default=0.0, ge=0)
     shutdown_timeout_seconds: float = Field(default=20.0, ge=0)
 
+    # Origins (scheme://host[:port]) whose browser pages may call the API; none: no CORS at all.
+    # Comma-separated, or a JSON list.
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+
     worker_concurrency: int = Field(default=4, ge=1)
     # Finished jobs older than this are deleted by a periodic task.
     job_retention_hours: int = Field(default=24 * 14, ge=1)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                try:
+                    return tuple(json.loads(text))
+                except (ValueError, TypeError):
+                    raise ValueError("not a JSON list of origins") from None
+            return tuple(part.strip() for part in text.split(",") if part.strip())
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            check_origin(origin)
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
@@ -88,6 +118,9 @@ class Settings(BaseSettings):
                 problems.append("LASKUTIN_DEBUG must be off")
             if self.database_url is None:
                 problems.append("LASKUTIN_DATABASE_URL must name the production database")
+            plain = [o for o in self.cors_origins if not _secure_origin(o)]
+            if plain:
+                problems.append(f"LASKUTIN_CORS_ORIGINS must use https: {', '.join(plain)}")
             if problems:
                 raise ValueError("unsafe settings for production: " + "; ".join(problems))
         for name in ("database_url", "migration_database_url"):
@@ -130,6 +163,49 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return self.app_database
         return embedded_url(self.resolved_data_dir, EMBEDDED_OWNER_ROLE)
+
+
+def check_origin(origin: str) -> None:
+    """Refuse anything but an exact, canonical origin, as browsers send it in ``Origin``."""
+    if "*" in origin or origin == "null":
+        raise ValueError(
+            f"{origin!r}: no wildcards or null; list each origin (https://shop.example.com)"
+        )
+    parts = urlsplit(origin)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    scheme, host = parts.scheme.lower(), (parts.hostname or "")
+    if scheme not in _DEFAULT_PORTS or not host or port == -1:
+        raise ValueError(f"{origin!r} is not an origin like https://shop.example.com")
+    if not _HOST.match(host) and not _is_ip_literal(parts.netloc, host):
+        raise ValueError(f"{origin!r} has an invalid host (write IDN names in punycode)")
+    canonical = f"{scheme}://{_netloc(host)}"
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        canonical += f":{port}"
+    if origin != canonical:
+        raise ValueError(
+            f"{origin!r} is not an origin (no path, user, default port or capitals); "
+            f"write {canonical}"
+        )
+
+
+def _is_ip_literal(netloc: str, host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.version == 4 or f"[{host}]" in netloc
+
+
+def _netloc(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _secure_origin(origin: str) -> bool:
+    parts = urlsplit(origin)
+    return parts.scheme == "https" or parts.hostname in ("localhost", "127.0.0.1", "::1")
 
 
 def embedded_url(data_dir: Path, role: str) -> DatabaseUrl:

@@ -1,0 +1,114 @@
+"""Security headers on every response, and CORS for the configured origins only.
+
+A plain ASGI middleware (not BaseHTTPMiddleware), outermost, so that every answer carries the
+headers: routes, problem+json errors, the 500 that RequestContextMiddleware renders, and CORS
+preflights. A header the endpoint set itself is left alone (the API docs page brings its own
+Content-Security-Policy; the JWKS endpoint may allow a short public cache).
+
+docs/operations.md#security-headers lists the headers and the reasons for their values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# One year; browsers ignore the header on plain http, so it is sent always (see the docs).
+HSTS = "max-age=31536000; includeSubDomains"
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
+# Responses may carry personal data: no browser, proxy or CDN keeps them unless the endpoint
+# says otherwise (JWKS: a short public cache; the front end's hashed files: immutable).
+NO_STORE = "no-store"
+
+# What the API sends and accepts across origins (docs/configuration.md#cors).
+CORS_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+CORS_REQUEST_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "If-Match",
+    "Accept-Language",
+    "X-Request-ID",
+)
+CORS_EXPOSED_HEADERS = ("ETag", "Location", "Retry-After", "X-Request-ID", "Content-Language")
+CORS_MAX_AGE_SECONDS = 600
+
+
+def content_security_policy(directives: Iterable[tuple[str, Sequence[str]]]) -> str:
+    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives)
+
+
+def app_csp(connect_origins: Sequence[str] = ()) -> str:
+    """The policy for the app (the PWA and every API answer): nothing inline, nothing foreign.
+
+    ``connect_origins``: API origins the front end calls besides its own, for a PWA on a CDN
+    calling the API on another host (docs/operations.md); the server itself needs none.
+    """
+    return content_security_policy(
+        [
+            ("default-src", ["'self'"]),
+            ("script-src", ["'self'"]),
+            ("style-src", ["'self'"]),
+            ("img-src", ["'self'", "data:", "blob:"]),
+            ("connect-src", ["'self'", *connect_origins]),
+            ("font-src", ["'self'"]),
+            ("object-src", ["'none'"]),
+            ("base-uri", ["'self'"]),
+            ("form-action", ["'self'"]),
+            ("frame-ancestors", ["'none'"]),
+            ("worker-src", ["'self'"]),
+            ("manifest-src", ["'self'"]),
+        ]
+    )
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        always = [
+            ("Strict-Transport-Security", HSTS),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "strict-origin-when-cross-origin"),
+            ("X-Frame-Options", "DENY"),
+            ("Cross-Origin-Opener-Policy", "same-origin"),
+            ("Permissions-Policy", PERMISSIONS_POLICY),
+            ("Content-Security-Policy", app_csp()),
+        ]
+        self._defaults = [(name.lower(), value) for name, value in always]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": list(message.get("headers", []))}
+                headers = MutableHeaders(scope=message)
+                for name, value in self._defaults:
+                    headers.setdefault(name, value)
+                if "cache-control" not in headers:
+                    headers["Cache-Control"] = NO_STORE
+                    headers.setdefault("Pragma", "no-cache")  # HTTP/1.0 caches
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def add_cors(app: Starlette, origins: Sequence[str]) -> None:
+    """CORS for exactly these origins, no cookies; with none, no CORS headers at all."""
+    if not origins:
+        return
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(origins),
+        allow_credentials=False,  # bearer tokens, never cookies
+        allow_methods=list(CORS_METHODS),
+        allow_headers=list(CORS_REQUEST_HEADERS),
+        expose_headers=list(CORS_EXPOSED_HEADERS),
+        max_age=CORS_MAX_AGE_SECONDS,
+    )
