@@ -1,0 +1,1 @@
+"""Accounts: users, and later passwords, tokens and sign-in."""

@@ -1,0 +1,1 @@
+"""Companies (the tenants), their members and what each role may do."""
