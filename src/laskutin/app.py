@@ -17,6 +17,8 @@ from laskutin.api.middleware import RequestContextMiddleware
 from laskutin.api.problem import document_problems, install_problem_handlers
 from laskutin.api.router import api_router
 from laskutin.api.security import SecurityHeadersMiddleware, add_cors
+from laskutin.auth.keys import KeyRing
+from laskutin.auth.routes import well_known_router
 from laskutin.core.db import create_engine, session_factory
 from laskutin.core.lifecycle import Lifecycle
 from laskutin.core.logging import install_request_id_factory
@@ -35,6 +37,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         app.state.engine = engine
         app.state.session_factory = session_factory(engine)
+        # Access-token keys: PostgreSQL holds them, this replica a short-lived copy.
+        app.state.keyring = KeyRing(app.state.session_factory, settings.effective_secret_key)
         await _warn_if_privileged(app)
         try:
             yield
@@ -72,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_docs_route(app, "/api/docs")
     app.include_router(health_router)
     app.include_router(api_router)
+    app.include_router(well_known_router)
 
     @app.get("/", include_in_schema=False)
     async def root() -> dict[str, str]:

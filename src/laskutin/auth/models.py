@@ -1,5 +1,7 @@
 """Users: people who sign in. One user may belong to several companies (memberships).
 
+Signing keys and refresh tokens live here too (auth/keys.py, auth/tokens.py).
+
 ``users`` is not a tenant table and has no row-level security: a user exists across companies,
 and signing in must find a user by e-mail before any company or user is known. Only the service
 layer confines it (docs/database.md#row-level-security). Keep tenant data out of it.
@@ -9,8 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, func, text
+from sqlalchemy import DateTime, ForeignKey, Index, LargeBinary, String, func, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from laskutin.core.models import Base
@@ -40,4 +44,60 @@ class User(Base):
     )
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class SigningKey(Base):
+    """A key that signs access tokens; global, shared by every replica (auth/keys.py).
+
+    Not a tenant table and no row-level security: every replica must find every key before any
+    company is known. The private half is encrypted with a key derived from LASKUTIN_SECRET_KEY;
+    the public half (a JWK) is what /.well-known/jwks.json publishes.
+
+    Life of a key: published from ``created_at``; signs from ``activated_at`` (later than
+    ``created_at`` on a rotation, so that caches of the JWKS know it first) until a newer key
+    activates; verifies until ``retired_at`` (set on rotation to when the last token it can sign
+    has expired), after which it is deleted.
+    """
+
+    __tablename__ = "signing_keys"
+
+    # RFC 7638 thumbprint of the public key (base64url SHA-256).
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(20))
+    # AES-256-GCM: 12-byte nonce, then the ciphertext of the private JWK (JSON); the kid is
+    # the associated data, so the ciphertext of one row does not decrypt as another's.
+    private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    public_jwk: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    activated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RefreshToken(Base):
+    """A refresh token: only its SHA-256 is stored. Rotated on every use within its family.
+
+    Not a tenant table and no row-level security, although it names the company the session
+    acts for: a refresh happens before any tenant is known (like sign-in, the token itself is
+    the only credential), and the service finds the row by the token's hash alone. The service
+    layer confines it; it holds no company data.
+    """
+
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    # Every token rotated from one sign-in shares the family; reuse revokes all of them.
+    family_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    # Hex SHA-256 of the token (256 random bits: a plain hash is enough, no salt or stretching).
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    replaced_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("refresh_tokens.id", ondelete="SET NULL")
     )

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     env: Environment = Environment.DEVELOPMENT
     debug: bool = False
     secret_key: SecretStr | None = None
+    # The "iss" of the access tokens this installation signs, and the only one it accepts.
+    jwt_issuer: str = Field(default="laskutin", min_length=1)
 
     # Where the embedded PostgreSQL keeps its files (git-ignored by default).
     data_dir: Path = Path(".data")
