@@ -38,7 +38,7 @@ from laskutin.companies.domain import Role
 from laskutin.companies.models import Membership
 from laskutin.core import clock
 from laskutin.core.db import unit_of_work
-from laskutin.core.errors import DomainError
+from laskutin.core.errors import Unauthenticated
 from laskutin.core.tenancy import act_as
 
 ACCESS_TOKEN_LIFETIME = ACCESS_TOKEN_MAX_LIFETIME
@@ -49,8 +49,8 @@ TOKEN_TYPE = "Bearer"  # noqa: S105 - the OAuth token_type
 _REFRESH_TOKEN_BYTES = 32  # 256 bits
 
 
-class TokenError(DomainError):
-    """A credential that does not authenticate (the API answers 401)."""
+class TokenError(Unauthenticated):
+    """A token that does not authenticate (the API answers 401 problem+json)."""
 
     code = "invalid-token"
 

@@ -38,6 +38,12 @@ class PermissionDenied(DomainError):
     code = "forbidden"
 
 
+class Unauthenticated(DomainError):
+    """No valid credential: a missing, invalid or expired token (the API answers 401)."""
+
+    code = "unauthenticated"
+
+
 class ValidationFailed(DomainError):
     code = "validation-error"
 

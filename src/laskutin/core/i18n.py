@@ -167,6 +167,91 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "sv": "Begäran är för stor",
         "en": "Request too large",
     },
+    # authentication (laskutin.auth.tokens)
+    "unauthenticated": {
+        "fi": "Tunnistautuminen vaaditaan",
+        "sv": "Autentisering krävs",
+        "en": "Authentication required",
+    },
+    "unauthenticated.detail": {
+        "fi": "Pyyntö vaatii voimassa olevan pääsytunnisteen (Authorization: Bearer).",
+        "sv": "Begäran kräver en giltig åtkomsttoken (Authorization: Bearer).",
+        "en": "The request needs a valid access token (Authorization: Bearer).",
+    },
+    "invalid-token": {
+        "fi": "Virheellinen pääsytunniste",
+        "sv": "Ogiltig åtkomsttoken",
+        "en": "Invalid access token",
+    },
+    "invalid-token.detail": {
+        "fi": "Pääsytunniste ei kelpaa. Kirjaudu uudelleen.",
+        "sv": "Åtkomsttoken är ogiltig. Logga in igen.",
+        "en": "The access token is not valid. Sign in again.",
+    },
+    "token-expired": {
+        "fi": "Pääsytunniste on vanhentunut",
+        "sv": "Åtkomsttoken har gått ut",
+        "en": "Access token expired",
+    },
+    "token-expired.detail": {
+        "fi": "Pääsytunniste on vanhentunut. Hae uusi uusintatunnisteella tai kirjaudu uudelleen.",
+        "sv": "Åtkomsttoken har gått ut. Hämta en ny med uppdateringstoken eller logga in igen.",
+        "en": "The access token has expired. Get a new one with the refresh token, "
+        "or sign in again.",
+    },
+    "invalid-refresh-token": {
+        "fi": "Virheellinen uusintatunniste",
+        "sv": "Ogiltig uppdateringstoken",
+        "en": "Invalid refresh token",
+    },
+    "invalid-refresh-token.detail": {
+        "fi": "Uusintatunniste ei kelpaa. Kirjaudu uudelleen.",
+        "sv": "Uppdateringstoken är ogiltig. Logga in igen.",
+        "en": "The refresh token is not valid. Sign in again.",
+    },
+    "refresh-token-expired": {
+        "fi": "Istunto on vanhentunut",
+        "sv": "Sessionen har gått ut",
+        "en": "Session expired",
+    },
+    "refresh-token-expired.detail": {
+        "fi": "Istunto on vanhentunut. Kirjaudu uudelleen.",
+        "sv": "Sessionen har gått ut. Logga in igen.",
+        "en": "The session has expired. Sign in again.",
+    },
+    "refresh-token-revoked": {
+        "fi": "Istunto on päättynyt",
+        "sv": "Sessionen har avslutats",
+        "en": "Session ended",
+    },
+    "refresh-token-revoked.detail": {
+        "fi": "Istunto on päätetty. Kirjaudu uudelleen.",
+        "sv": "Sessionen har avslutats. Logga in igen.",
+        "en": "The session has ended. Sign in again.",
+    },
+    "refresh-token-reused": {
+        "fi": "Istunto suljettiin turvallisuussyistä",
+        "sv": "Sessionen stängdes av säkerhetsskäl",
+        "en": "Session closed for safety",
+    },
+    "refresh-token-reused.detail": {
+        "fi": "Uusintatunniste oli jo käytetty, joten istunto suljettiin varmuuden vuoksi. "
+        "Kirjaudu uudelleen.",
+        "sv": "Uppdateringstoken hade redan använts, så sessionen stängdes för säkerhets skull. "
+        "Logga in igen.",
+        "en": "The refresh token had already been used, so the session was closed to be safe. "
+        "Sign in again.",
+    },
+    "not-a-member": {
+        "fi": "Ei jäsenyyttä",
+        "sv": "Inget medlemskap",
+        "en": "Not a member",
+    },
+    "not-a-member.detail": {
+        "fi": "Et ole (enää) tämän yrityksen jäsen.",
+        "sv": "Du är inte (längre) medlem i det här företaget.",
+        "en": "You are not (or no longer) a member of this company.",
+    },
     # field errors (pydantic's error types; others get "field.invalid", or pydantic's English
     # text when the caller reads English)
     "field.invalid": {
