@@ -1,0 +1,1 @@
+"""Contract tests: properties every operation of the OpenAPI document must have."""
