@@ -1,4 +1,12 @@
-"""Typed dependencies for routes."""
+"""Typed dependencies for routes.
+
+- ``SessionDep``: the request's unit of work, with no tenant (sign-up, sign-out).
+- ``CurrentUser``: the claims of the request's access token (``Authorization: Bearer <jwt>``),
+  verified with the replica's key ring; a missing or invalid token answers 401 problem+json
+  with ``WWW-Authenticate: Bearer``.
+- ``TenantSession``: the request's unit of work acting for the token's company and user
+  (:func:`laskutin.core.tenancy.act_as` first), so row-level security holds for every statement.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +14,15 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from laskutin.auth.keys import KeyRing
+from laskutin.auth.tokens import AccessClaims, verify_access_token
 from laskutin.core.db import unit_of_work
+from laskutin.core.errors import Unauthenticated
 from laskutin.core.settings import Settings
+from laskutin.core.tenancy import act_as
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -24,7 +37,46 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+def _keyring(request: Request) -> KeyRing:
+    keyring: KeyRing = request.app.state.keyring
+    return keyring
+
+
+# auto_error=False: a missing or non-Bearer header is ours to answer (401 problem+json); the
+# scheme still documents the operation's security in OpenAPI.
+_bearer = HTTPBearer(
+    auto_error=False,
+    bearerFormat="JWT",
+    description="An access token from POST /api/v1/auth/login or /api/v1/auth/refresh.",
+)
+
+
+async def _current_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> AccessClaims:
+    if credentials is None or not credentials.credentials:
+        raise Unauthenticated()
+    settings: Settings = request.app.state.settings
+    return await verify_access_token(
+        _keyring(request), credentials.credentials, issuer=settings.jwt_issuer
+    )
+
+
+async def _tenant_session(
+    request: Request, claims: Annotated[AccessClaims, Depends(_current_user)]
+) -> AsyncIterator[AsyncSession]:
+    settings: Settings = request.app.state.settings
+    bound = settings.db_connect_timeout_seconds + settings.db_pool_timeout_seconds
+    async with unit_of_work(request.app.state.session_factory, acquire_timeout=bound) as session:
+        await act_as(session, company_id=claims.company_id, user_id=claims.user_id)
+        yield session
+
+
 # scope="function": the transaction commits before the response is sent, so a failed commit
 # answers an error instead of a 200 for work that was never saved.
 SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(_settings)]
+KeyRingDep = Annotated[KeyRing, Depends(_keyring)]
+CurrentUser = Annotated[AccessClaims, Depends(_current_user)]
+TenantSession = Annotated[AsyncSession, Depends(_tenant_session, scope="function")]

@@ -32,6 +32,8 @@ _STATUS_BY_ERROR: list[tuple[type[errors.DomainError], int]] = [
     (errors.Unauthenticated, 401),
     (errors.NotFound, 404),
     (errors.Conflict, 409),
+    (errors.Locked, 423),
+    (errors.TooManyRequests, 429),
     (errors.PermissionDenied, 403),
     (errors.ValidationFailed, 422),
     (errors.RuleViolation, 422),
@@ -88,6 +90,8 @@ def from_domain_error(exc: errors.DomainError) -> errors.Problem:
     headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else {}
     if status == 401:  # RFC 6750: which scheme to authenticate with
         headers = {"WWW-Authenticate": 'Bearer realm="laskutin"'}
+    if isinstance(exc, errors.TooManyRequests):  # RFC 9110 §10.2.3: a delay in seconds
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
     field_errors = exc.errors if isinstance(exc, errors.ValidationFailed) else []
     params: dict[str, object] = dict(exc.params)
     if field_errors:

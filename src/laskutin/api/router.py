@@ -6,8 +6,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from laskutin import __version__
+from laskutin.auth.routes import auth_router, me_router
 
 api_router = APIRouter(prefix="/api/v1")
+api_router.include_router(auth_router)
+api_router.include_router(me_router)
 
 
 class ServiceInfo(BaseModel):

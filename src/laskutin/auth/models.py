@@ -1,6 +1,7 @@
 """Users: people who sign in. One user may belong to several companies (memberships).
 
-Signing keys and refresh tokens live here too (auth/keys.py, auth/tokens.py).
+Signing keys and refresh tokens live here too (auth/keys.py, auth/tokens.py), and the sign-in
+throttle's counters (auth/throttle.py, auth/service.py).
 
 ``users`` is not a tenant table and has no row-level security: a user exists across companies,
 and signing in must find a user by e-mail before any company or user is known. Only the service
@@ -13,7 +14,17 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, LargeBinary, String, func, text
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -101,3 +112,30 @@ class RefreshToken(Base):
     replaced_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("refresh_tokens.id", ondelete="SET NULL")
     )
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted for one key (auth/throttle.py): the only state of the throttle,
+    in PostgreSQL so that every replica sees the same counts.
+
+    ``scope`` is ``account`` (``key`` = :func:`laskutin.auth.throttle.account_key`, a SHA-256 of
+    the e-mail, registered or not) or ``address`` (``key`` = the client's IPv4 address or IPv6
+    /64). An account row uses the ``AccountState`` columns, an address row the ``AddressState``
+    ones. Sign-in locks both rows (``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``, which
+    creates or locks) in that order, so concurrent sign-ins on any replica take turns.
+
+    Not a tenant table and no row-level security: sign-in counts failures before any user or
+    company is known, and the rows hold no company data and no e-mail address in clear. Rows
+    whose counts are back to nothing are deleted by the sign-in that resets them.
+    """
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (CheckConstraint("scope IN ('account', 'address')", name="scope"),)
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_failure_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    failures_in_window: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    window_started: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

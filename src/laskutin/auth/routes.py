@@ -1,12 +1,31 @@
-"""Routes of accounts and sessions outside /api/v1: the JSON Web Key Set."""
+"""Routes of accounts and sessions: the JSON Web Key Set (outside /api/v1), and sign-up,
+sign-in, refresh, sign-out, me and switching company (``auth_router`` and ``me_router``,
+included under /api/v1 by api/router.py).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from laskutin.api.deps import CurrentUser, KeyRingDep, SessionDep, SettingsDep, TenantSession
+from laskutin.api.problem import PROBLEM_JSON
+from laskutin.auth import service
 from laskutin.auth.keys import KeyRing
+from laskutin.auth.schemas import (
+    LoginRequest,
+    LogoutRequest,
+    MeRead,
+    RefreshRequest,
+    SignupAccepted,
+    SignupRequest,
+    SwitchCompanyRequest,
+    TokenResponse,
+)
+from laskutin.auth.tokens import TokenPair
 
 well_known_router = APIRouter(tags=["auth"])
 
@@ -46,3 +65,150 @@ async def jwks(request: Request) -> JSONResponse:
         await keyring.jwks(),
         headers={"Cache-Control": f"public, max-age={JWKS_MAX_AGE_SECONDS}"},
     )
+
+
+# --- /api/v1/auth and /api/v1/me ---------------------------------------------------------------
+
+auth_router = APIRouter(prefix="/auth", tags=["auth"])
+me_router = APIRouter(prefix="/me", tags=["me"])
+
+_BEARER_CHALLENGE = {"WWW-Authenticate": {"schema": {"type": "string"}}}
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again",
+        "schema": {"type": "integer"},
+    }
+}
+
+
+def _problem(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def _tokens(pair: TokenPair) -> TokenResponse:
+    return TokenResponse(
+        access_token=pair.access_token,
+        refresh_token=pair.refresh_token,
+        expires_in=pair.expires_in,
+    )
+
+
+def _client_host(request: Request) -> str:
+    # The peer address as the server sees it; behind a load balancer, run the server with
+    # its proxy-headers setting for the balancer's address so that this is the real client.
+    return request.client.host if request.client is not None else "unknown"
+
+
+@auth_router.post(
+    "/signup",
+    operation_id="auth-signup",
+    status_code=201,
+    summary="Sign up: a user, their first company, and ownership of it",
+)
+async def signup(body: SignupRequest, session: SessionDep) -> SignupAccepted:
+    """Creates the user, the company and the owner membership at once; bad input creates
+    nothing and answers 422 naming the field. The answer is the same whether or not the e-mail
+    was already registered (nothing is created then). Sign in with POST /api/v1/auth/login."""
+    result = await service.signup(
+        session,
+        email=body.email,
+        password=body.password,
+        name=body.name,
+        company_name=body.company_name,
+    )
+    return SignupAccepted(email=result.email)
+
+
+@auth_router.post(
+    "/login",
+    operation_id="auth-login",
+    summary="Sign in: a token pair for the only or last-used company",
+    responses={
+        401: _problem("Wrong e-mail or password (the same answer for both)", _BEARER_CHALLENGE),
+        423: _problem("Too many failed sign-ins for this account; wait", _RETRY_AFTER),
+        429: _problem("Too many failed sign-ins from this address; wait", _RETRY_AFTER),
+    },
+)
+async def login(body: LoginRequest, request: Request, settings: SettingsDep) -> TokenResponse:
+    """After 5 failed sign-ins in a row an account is locked for a while (423 with
+    Retry-After); an address with too many failures gets 429 with Retry-After."""
+    pair = await service.login(
+        request.app.state.session_factory,
+        request.app.state.keyring,
+        email=body.email,
+        password=body.password,
+        client_host=_client_host(request),
+        issuer=settings.jwt_issuer,
+    )
+    return _tokens(pair)
+
+
+@auth_router.post(
+    "/refresh",
+    operation_id="auth-refresh",
+    summary="Trade a refresh token for a new token pair",
+    responses={401: _problem("Unknown, expired, revoked or reused refresh token")},
+)
+async def refresh(body: RefreshRequest, request: Request, settings: SettingsDep) -> TokenResponse:
+    """Each refresh token works once. Presenting a used one again ends the whole session
+    (every token rotated from the same sign-in): refresh one request at a time."""
+    pair = await service.refresh_session(
+        request.app.state.session_factory,
+        request.app.state.keyring,
+        refresh_token=body.refresh_token,
+        issuer=settings.jwt_issuer,
+    )
+    return _tokens(pair)
+
+
+@auth_router.post(
+    "/logout",
+    operation_id="auth-logout",
+    status_code=204,
+    summary="Sign out: end the session the refresh token belongs to",
+)
+async def logout(body: LogoutRequest, session: SessionDep) -> Response:
+    """Revokes the refresh token and every token of its session. Answers 204 for an unknown
+    token too. Access tokens already issued expire by themselves (within 15 minutes)."""
+    await service.logout(session, refresh_token=body.refresh_token)
+    return Response(status_code=204)
+
+
+@me_router.get(
+    "",
+    operation_id="me-get",
+    summary="The signed-in user, their companies and roles, and the active company",
+    responses={401: _problem("No valid access token", _BEARER_CHALLENGE)},
+)
+async def get_me(claims: CurrentUser, session: TenantSession) -> MeRead:
+    return await service.me(session, claims=claims)
+
+
+@me_router.post(
+    "/company",
+    operation_id="me-company-switch",
+    summary="Switch company: a new token pair acting for another of your companies",
+    responses={
+        401: _problem("No valid access token", _BEARER_CHALLENGE),
+        404: _problem("You do not belong to that company (or it does not exist)"),
+    },
+)
+async def switch_company(
+    body: SwitchCompanyRequest,
+    claims: CurrentUser,
+    session: TenantSession,
+    keyring: KeyRingDep,
+    settings: SettingsDep,
+) -> TokenResponse:
+    """The company is remembered: the next sign-in acts for it. The current session stays
+    valid; sign it out if it is no longer needed."""
+    pair = await service.switch_company(
+        session, keyring, claims=claims, company_id=body.company_id, issuer=settings.jwt_issuer
+    )
+    return _tokens(pair)

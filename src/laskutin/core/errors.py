@@ -52,6 +52,22 @@ class ValidationFailed(DomainError):
         self.errors = errors
 
 
+class TooManyRequests(DomainError):
+    """Refused for now: come back after ``retry_after_seconds`` (429, with ``Retry-After``)."""
+
+    code = "too-many-requests"
+
+    def __init__(self, *, retry_after_seconds: int, message_key: str | None = None) -> None:
+        super().__init__(message_key, retry_after=retry_after_seconds)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class Locked(TooManyRequests):
+    """The resource is locked for now (423, with ``Retry-After``)."""
+
+    code = "locked"
+
+
 class ServiceUnavailable(DomainError):
     code = "service-unavailable"
 

@@ -252,6 +252,40 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "sv": "Du är inte (längre) medlem i det här företaget.",
         "en": "You are not (or no longer) a member of this company.",
     },
+    # sign-in (laskutin.auth.service)
+    "invalid-credentials": {
+        "fi": "Kirjautuminen epäonnistui",
+        "sv": "Inloggningen misslyckades",
+        "en": "Sign-in failed",
+    },
+    "invalid-credentials.detail": {
+        "fi": "Sähköpostiosoite tai salasana on väärin.",
+        "sv": "E-postadressen eller lösenordet är fel.",
+        "en": "The e-mail address or the password is wrong.",
+    },
+    "account-locked": {
+        "fi": "Kirjautuminen on hetken lukittu",
+        "sv": "Inloggningen är låst en stund",
+        "en": "Sign-in locked for a while",
+    },
+    "account-locked.detail": {
+        "fi": "Liian monta epäonnistunutta kirjautumista. Yritä uudelleen {retry_after} "
+        "sekunnin kuluttua.",
+        "sv": "För många misslyckade inloggningar. Försök igen om {retry_after} sekunder.",
+        "en": "Too many failed sign-ins. Try again in {retry_after} seconds.",
+    },
+    "too-many-sign-in-attempts": {
+        "fi": "Liian monta kirjautumisyritystä",
+        "sv": "För många inloggningsförsök",
+        "en": "Too many sign-in attempts",
+    },
+    "too-many-sign-in-attempts.detail": {
+        "fi": "Tästä osoitteesta on tullut liian monta epäonnistunutta kirjautumista. Yritä "
+        "uudelleen {retry_after} sekunnin kuluttua.",
+        "sv": "För många misslyckade inloggningar från den här adressen. Försök igen om "
+        "{retry_after} sekunder.",
+        "en": "Too many failed sign-ins from this address. Try again in {retry_after} seconds.",
+    },
     # field errors (pydantic's error types; others get "field.invalid", or pydantic's English
     # text when the caller reads English)
     "field.invalid": {
