@@ -9,6 +9,7 @@ import enum
 import ipaddress
 import json
 import re
+from email.headerregistry import Address, HeaderRegistry
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -88,6 +89,55 @@ class Settings(BaseSettings):
     # Finished jobs older than this are deleted by a periodic task.
     job_retention_hours: int = Field(default=24 * 14, ge=1)
 
+    # --- outgoing e-mail (docs/configuration.md#e-mail) ---
+    smtp_host: str = Field(default="127.0.0.1", min_length=1)
+    # Unset: 1025 (a local catcher) in development and test with security "none"; else the
+    # standard port of the security mode: 25 none, 587 starttls, 465 tls.
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    mail_from: str = "Laskutin <noreply@laskutin.invalid>"
+
+    @field_validator("mail_from")
+    @classmethod
+    def _check_mail_from(cls, value: str) -> str:
+        _mailbox(value)
+        return value
+
+    @model_validator(mode="after")
+    def _check_mail(self) -> Settings:
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            raise ValueError("LASKUTIN_SMTP_USERNAME and LASKUTIN_SMTP_PASSWORD go together")
+        if self.env is Environment.PRODUCTION:
+            problems = []
+            if self.smtp_security == "none":
+                if not _is_loopback(self.smtp_host):
+                    problems.append(
+                        "LASKUTIN_SMTP_SECURITY=none is only allowed for a relay on this host "
+                        "(localhost, 127.0.0.1, ::1); use starttls or tls"
+                    )
+                elif self.smtp_username is not None:
+                    problems.append("LASKUTIN_SMTP_PASSWORD needs starttls or tls")
+            if problems:
+                raise ValueError("unsafe settings for production: " + "; ".join(problems))
+        return self
+
+    @property
+    def smtp_effective_port(self) -> int:
+        if self.smtp_port is not None:
+            return self.smtp_port
+        if self.smtp_security == "none" and self.is_development:
+            return 1025
+        return {"none": 25, "starttls": 587, "tls": 465}[self.smtp_security]
+
+    @property
+    def mail_sender(self) -> Address:
+        """LASKUTIN_MAIL_FROM, parsed: the From of every message (``build_message``)."""
+        name, address = _mailbox(self.mail_from)
+        return Address(name, addr_spec=address)
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
@@ -165,6 +215,29 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return self.app_database
         return embedded_url(self.resolved_data_dir, EMBEDDED_OWNER_ROLE)
+
+
+def _mailbox(value: str) -> tuple[str, str]:
+    """One mailbox (``Name <user@example.fi>`` or ``user@example.fi``) as (name, address)."""
+    if "\r" in value or "\n" in value:
+        raise ValueError("must be one line")
+    header = HeaderRegistry()("from", value)
+    addresses = header.addresses  # type: ignore[attr-defined]
+    if header.defects or len(addresses) != 1:
+        raise ValueError(f"{value!r} is not one address like Laskutin <noreply@example.fi>")
+    address = addresses[0]
+    if not address.username or "." not in address.domain.strip("."):
+        raise ValueError(f"{value!r} is not an address like Laskutin <noreply@example.fi>")
+    return str(address.display_name), str(address.addr_spec)
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def check_origin(origin: str) -> None:
