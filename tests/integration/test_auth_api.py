@@ -6,6 +6,7 @@ instances (in process, and two `laskutin serve` processes) sharing tokens and co
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
@@ -278,6 +279,23 @@ async def test_signup_does_not_reveal_a_registered_email(
     assert refused.status_code == 401
 
 
+async def test_racing_signups_for_one_email_create_one_account(
+    client: AsyncClient, settings: Settings, cluster: Cluster, database: str
+) -> None:
+    async with another_instance(settings) as replica:
+        answers = await asyncio.gather(
+            client.post(SIGNUP, json=signup_body(company_name="Yksi Oy")),
+            replica.post(SIGNUP, json=signup_body("MATTI@example.fi", company_name="Kaksi Oy")),
+        )
+    assert [response.status_code for response in answers] == [201, 201]
+    assert counts(cluster, database) == {
+        "users": 1,
+        "companies": 1,
+        "memberships": 1,
+        "refresh_tokens": 0,
+    }
+
+
 # --- sign-in failures and the throttle -------------------------------------------------------
 
 
@@ -507,6 +525,21 @@ async def test_a_second_instance_honours_tokens_and_counters(
     # The reuse of the first refresh token, on the first instance, is detected too.
     reuse = await client.post(REFRESH, json={"refresh_token": tokens["refresh_token"]})
     assert reuse.json()["type"] == "/problems/refresh-token-reused"
+
+
+async def test_racing_failures_on_two_instances_count_at_most_five(
+    client: AsyncClient, settings: Settings
+) -> None:
+    """Ten wrong passwords at once, half on each replica: the row lock makes them take turns,
+    so exactly five are checked (401) and the rest are refused while locked (423)."""
+    await sign_up(client)
+    wrong = {"email": "matti@example.fi", "password": "wrong" * 4}
+    async with another_instance(settings) as replica:
+        answers = await asyncio.gather(
+            *(http.post(LOGIN, json=wrong) for http in (client, replica) for _ in range(5))
+        )
+    statuses = sorted(response.status_code for response in answers)
+    assert statuses == [401] * 5 + [423] * 5, [r.text for r in answers]
 
 
 @pytest.mark.slow
