@@ -27,6 +27,7 @@ async def factory(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncS
 def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Two seeders registered (out of order) in a registry of this test's own."""
     monkeypatch.setattr(seeding, "_SEEDERS", [])
+    monkeypatch.setattr(seeding, "SEEDER_MODULES", ())
     called: list[str] = []
 
     @seeding.seeder(20)
@@ -84,5 +85,35 @@ async def test_no_seeders_still_marks_the_database(
     factory: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(seeding, "_SEEDERS", [])
+    monkeypatch.setattr(seeding, "SEEDER_MODULES", ())
     assert await seeding.seed_demo_data(factory) == []
+    assert await seeding.seed_demo_data(factory) is None
+
+
+async def test_demo_company_and_user_are_seeded_and_can_sign_in(
+    factory: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    from laskutin.auth.passwords import verify_password
+    from laskutin.companies import demo
+    from laskutin.core.tenancy import act_as
+
+    lines = await seeding.seed_demo_data(factory)
+
+    assert lines is not None
+    assert any(demo.DEMO_EMAIL in line and demo.DEMO_PASSWORD in line for line in lines)
+    async with unit_of_work(factory) as session:
+        row = (
+            await session.execute(
+                text(
+                    "SELECT id, password_hash, email_verified_at, last_company_id FROM users "
+                    "WHERE email = :e"
+                ),
+                {"e": demo.DEMO_EMAIL},
+            )
+        ).one()
+        assert row.email_verified_at is not None
+        assert verify_password(row.password_hash, demo.DEMO_PASSWORD)
+        await act_as(session, company_id=row.last_company_id, user_id=row.id)
+        company = (await session.execute(text("SELECT name, business_id FROM companies"))).one()
+        assert tuple(company) == (demo.DEMO_COMPANY, demo.DEMO_BUSINESS_ID)
     assert await seeding.seed_demo_data(factory) is None
