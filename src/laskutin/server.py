@@ -83,6 +83,8 @@ def build_server(settings: Settings, app: ASGIApp, lifecycle: Lifecycle) -> Drai
         # up, so that a short grace is not turned into none.
         timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_seconds),
         timeout_keep_alive=5,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     return DrainingServer(config, lifecycle, settings.shutdown_drain_seconds)
 

@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     # Comma-separated, or a JSON list.
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
 
+    # Addresses of the load balancers whose X-Forwarded-For / X-Forwarded-Proto are believed
+    # (comma-separated IPs or networks, "*" for any). The client address feeds the sign-in
+    # throttle: behind a balancer it must be the client's, not the balancer's.
+    forwarded_allow_ips: str = "127.0.0.1"
+
     worker_concurrency: int = Field(default=4, ge=1)
     # Finished jobs older than this are deleted by a periodic task.
     job_retention_hours: int = Field(default=24 * 14, ge=1)
