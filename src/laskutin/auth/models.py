@@ -139,3 +139,36 @@ class LoginThrottle(Base):
     last_failure_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     failures_in_window: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     window_started: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class EmailToken(Base):
+    """A one-time link sent by e-mail: verify the address, or reset the password.
+
+    Only the SHA-256 of the token (256 random bits) is stored, and only once the mail job has
+    made the token and sent it (``token_hash`` is empty until then, so the token exists in the
+    mail alone, never in the job queue: laskutin.auth.tasks). Lifetimes: a verification link
+    works for 7 days, a reset link for 1 hour (laskutin.auth.service); each works once
+    (``used_at``).
+
+    Not a tenant table and no row-level security: a user exists across companies, and a link
+    is followed before anyone is signed in; the row is found by the token's hash alone (like a
+    refresh token). It holds no company data, so there is no ``company_id``.
+    """
+
+    __tablename__ = "email_tokens"
+    __table_args__ = (
+        CheckConstraint("purpose IN ('verify_email', 'reset_password')", name="purpose"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    purpose: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    # Hex SHA-256 of the token; null until the mail job has made and sent it.
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The language of the mail (the requester's Accept-Language): fi, sv or en.
+    language: Mapped[str] = mapped_column(String(2), default="fi", server_default="fi")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -18,14 +18,20 @@ from laskutin.auth.keys import KeyRing
 from laskutin.auth.schemas import (
     LoginRequest,
     LogoutRequest,
+    MailAccepted,
     MeRead,
+    PasswordChangeRequest,
+    PasswordResetConfirm,
+    PasswordResetRequest,
     RefreshRequest,
     SignupAccepted,
     SignupRequest,
     SwitchCompanyRequest,
     TokenResponse,
+    VerifyEmailRequest,
 )
 from laskutin.auth.tokens import TokenPair
+from laskutin.core.i18n import Language, negotiate_language
 
 well_known_router = APIRouter(tags=["auth"])
 
@@ -99,6 +105,11 @@ def _tokens(pair: TokenPair) -> TokenResponse:
     )
 
 
+def _language(request: Request) -> Language:
+    """The language of mails a request causes: the caller's Accept-Language (fi by default)."""
+    return negotiate_language(request.headers.get("accept-language"))
+
+
 def _client_host(request: Request) -> str:
     # The peer address as the server sees it; behind a load balancer, run the server with
     # its proxy-headers setting for the balancer's address so that this is the real client.
@@ -111,16 +122,19 @@ def _client_host(request: Request) -> str:
     status_code=201,
     summary="Sign up: a user, their first company, and ownership of it",
 )
-async def signup(body: SignupRequest, session: SessionDep) -> SignupAccepted:
+async def signup(body: SignupRequest, request: Request, session: SessionDep) -> SignupAccepted:
     """Creates the user, the company and the owner membership at once; bad input creates
     nothing and answers 422 naming the field. The answer is the same whether or not the e-mail
-    was already registered (nothing is created then). Sign in with POST /api/v1/auth/login."""
+    was already registered (nothing is created then). Sign in with POST /api/v1/auth/login.
+    A verification mail follows (in the Accept-Language); the owner of an address that was
+    already registered gets a mail saying someone tried to sign up with it."""
     result = await service.signup(
         session,
         email=body.email,
         password=body.password,
         name=body.name,
         company_name=body.company_name,
+        language=_language(request),
     )
     return SignupAccepted(email=result.email)
 
@@ -177,6 +191,91 @@ async def logout(body: LogoutRequest, session: SessionDep) -> Response:
     """Revokes the refresh token and every token of its session. Answers 204 for an unknown
     token too. Access tokens already issued expire by themselves (within 15 minutes)."""
     await service.logout(session, refresh_token=body.refresh_token)
+    return Response(status_code=204)
+
+
+_BAD_LINK = _problem(
+    "The link's token is unknown (email-token-invalid), expired (email-token-expired) or "
+    "used already (email-token-used)"
+)
+
+
+@auth_router.post(
+    "/password-reset",
+    operation_id="auth-password-reset",
+    status_code=202,
+    summary="Ask for a password reset link by e-mail",
+)
+async def password_reset(
+    body: PasswordResetRequest, request: Request, session: SessionDep
+) -> MailAccepted:
+    """Mails a link (valid for one hour, once) to the address if it is registered. The answer
+    is the same whether or not it is."""
+    await service.request_password_reset(session, email=body.email, language=_language(request))
+    return MailAccepted()
+
+
+@auth_router.post(
+    "/password-reset/confirm",
+    operation_id="auth-password-reset-confirm",
+    status_code=204,
+    summary="Set a new password with the token of a reset link",
+    responses={400: _BAD_LINK},
+)
+async def password_reset_confirm(body: PasswordResetConfirm, session: SessionDep) -> Response:
+    """Sets the password (the same rules as at sign-up), spends the link, signs out every
+    session and lifts a sign-in lock of the account."""
+    await service.confirm_password_reset(session, token=body.token, password=body.password)
+    return Response(status_code=204)
+
+
+@auth_router.post(
+    "/verify-email",
+    operation_id="auth-verify-email",
+    status_code=204,
+    summary="Verify the e-mail address with the token of a verification link",
+    responses={400: _BAD_LINK},
+)
+async def verify_email(body: VerifyEmailRequest, session: SessionDep) -> Response:
+    """A verification link works once, for 7 days."""
+    await service.verify_email(session, token=body.token)
+    return Response(status_code=204)
+
+
+@auth_router.post(
+    "/verify-email/resend",
+    operation_id="auth-verify-email-resend",
+    status_code=202,
+    summary="Send the verification mail again",
+    responses={401: _problem("No valid access token", _BEARER_CHALLENGE)},
+)
+async def verify_email_resend(
+    request: Request, claims: CurrentUser, session: TenantSession
+) -> MailAccepted:
+    """Nothing is sent when the address is verified already; the answer is the same."""
+    await service.resend_verification(session, claims=claims, language=_language(request))
+    return MailAccepted()
+
+
+@me_router.post(
+    "/password",
+    operation_id="me-password-change",
+    status_code=204,
+    summary="Change your password",
+    responses={401: _problem("No valid access token", _BEARER_CHALLENGE)},
+)
+async def change_password(
+    body: PasswordChangeRequest, claims: CurrentUser, session: TenantSession
+) -> Response:
+    """A wrong current password answers 422 naming current_password. Every other session is
+    signed out; give this session's refresh_token to keep it."""
+    await service.change_password(
+        session,
+        claims=claims,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        refresh_token=body.refresh_token,
+    )
     return Response(status_code=204)
 
 

@@ -90,3 +90,60 @@ class MeRead(BaseModel):
 
 class SwitchCompanyRequest(_Request):
     company_id: uuid.UUID
+
+
+# --- one-time e-mail links, password change ------------------------------------------------
+
+_TOKEN_MAX = 200
+_NEW_RULES = "At least 15 characters, not a common password (a few words are easy to remember)."
+
+
+class PasswordResetRequest(_Request):
+    email: Annotated[str, Field(min_length=1, max_length=_EMAIL_MAX, examples=["matti@example.fi"])]
+
+
+class MailAccepted(BaseModel):
+    """The same answer whether or not a mail is sent (issue 4: answers never reveal whether an
+    e-mail is registered)."""
+
+    status: Literal["accepted"] = "accepted"
+
+
+class PasswordResetConfirm(_Request):
+    token: Annotated[
+        str, Field(min_length=1, max_length=_TOKEN_MAX, description="The token from the link")
+    ]
+    password: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=_PASSWORD_INPUT_MAX,
+            description=_NEW_RULES,
+        ),
+    ]
+
+
+class VerifyEmailRequest(_Request):
+    token: Annotated[
+        str, Field(min_length=1, max_length=_TOKEN_MAX, description="The token from the link")
+    ]
+
+
+class PasswordChangeRequest(_Request):
+    current_password: Annotated[str, Field(min_length=1, max_length=_PASSWORD_INPUT_MAX)]
+    new_password: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=_PASSWORD_INPUT_MAX,
+            description=_NEW_RULES,
+        ),
+    ]
+    refresh_token: Annotated[
+        str | None,
+        Field(
+            max_length=200,
+            description="This session's refresh token: its session stays signed in. Every "
+            "other session ends.",
+        ),
+    ] = None

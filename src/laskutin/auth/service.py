@@ -28,18 +28,20 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from laskutin.auth import throttle
 from laskutin.auth.keys import KeyRing
-from laskutin.auth.models import LoginThrottle, User
+from laskutin.auth.models import EmailToken, LoginThrottle, RefreshToken, User
 from laskutin.auth.passwords import (
+    PasswordRejected,
     check_password,
     email_lookup_key,
     hash_password,
@@ -52,15 +54,28 @@ from laskutin.auth.tokens import (
     AccessClaims,
     NotAMember,
     TokenPair,
+    hash_refresh_token,
     issue_token_pair,
     refresh,
     revoke_refresh_token,
 )
 from laskutin.companies.domain import Role
 from laskutin.companies.models import Company, Membership
+from laskutin.core import clock
 from laskutin.core.db import unit_of_work
-from laskutin.core.errors import DomainError, Locked, NotFound, TooManyRequests, Unauthenticated
+from laskutin.core.errors import (
+    DomainError,
+    Locked,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+    TooManyRequests,
+    Unauthenticated,
+)
+from laskutin.core.i18n import DEFAULT_LANGUAGE, Language
+from laskutin.core.settings import Settings
 from laskutin.core.tenancy import act_as
+from laskutin.jobs.queue import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -102,13 +117,22 @@ class SignupResult:
 
 
 async def signup(
-    session: AsyncSession, *, email: str, password: str, name: str, company_name: str
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    name: str,
+    company_name: str,
+    language: Language = DEFAULT_LANGUAGE,
 ) -> SignupResult:
-    """Create the user, their first company and their ownership of it, atomically.
+    """Create the user, their first company and their ownership of it, atomically, and the
+    verification mail's intent (:func:`request_email_token`) in the same transaction.
 
     Refuses a bad address (``email-invalid``, field ``email``) and a password the policy
     refuses (``password-*``, field ``password``) before anything is written. A registered
-    address (in any letter case) creates nothing and answers like a new one.
+    address (in any letter case) creates nothing and answers like a new one; its owner gets a
+    "someone tried to sign up with your address" mail instead (in ``language``, the
+    requester's: the owner's own is not known).
     """
     address = normalise_email(email)
     check_password(password, email=address, name=name)
@@ -122,6 +146,18 @@ async def signup(
     )
     if user_id is None:
         log.info("sign-up for an address that is already registered; nothing created")
+        owner_id = await session.scalar(
+            select(User.id).where(func.lower(User.email) == email_lookup_key(address))
+        )
+        if owner_id is not None:
+            await enqueue(
+                session,
+                SEND_ACCOUNT_MAIL,
+                kind="signup_attempt",
+                user_id=str(owner_id),
+                notice_id=str(uuid.uuid4()),
+                language=language,
+            )
         return SignupResult(email=address, created=False)
     company_id = uuid.uuid4()
     # Row-level security: a company is inserted while it is the active one and a user acts.
@@ -133,6 +169,7 @@ async def signup(
     user = await session.get_one(User, user_id)
     user.last_company_id = company_id
     await session.flush()
+    await request_email_token(session, user_id=user_id, purpose=VERIFY_EMAIL, language=language)
     return SignupResult(email=address, created=True, user_id=user_id, company_id=company_id)
 
 
@@ -363,3 +400,221 @@ async def switch_company(
     user.last_company_id = company_id
     await session.flush()
     return pair
+
+
+# --- one-time e-mail links: verification, password reset -------------------------------------
+#
+# The request writes an ``email_tokens`` row (the intent: purpose, user, language, expiry) and
+# enqueues ``auth.send_account_mail`` with the row's id, both in its own transaction. The job
+# makes the token (256 random bits), stores its SHA-256 and sends the mail, in the job's
+# transaction (laskutin.auth.tasks): the token is never in the queue's table (whose rows stay
+# until pruned, and show in its tools), only in the mail. Following a link finds the row by the
+# token's hash.
+
+SEND_ACCOUNT_MAIL = "auth.send_account_mail"
+VERIFY_EMAIL = "verify_email"
+RESET_PASSWORD = "reset_password"  # noqa: S105 - a purpose, not a secret
+# A verification link waits for the user to read their mail; a reset link is a password in
+# the inbox, so it is short-lived (OWASP Forgot Password Cheat Sheet).
+EMAIL_TOKEN_LIFETIMES = {
+    VERIFY_EMAIL: dt.timedelta(days=7),
+    RESET_PASSWORD: dt.timedelta(hours=1),
+}
+
+
+class EmailTokenInvalid(DomainError):
+    """An unknown link token (or one for another purpose): 400."""
+
+    code = "email-token-invalid"
+
+
+class EmailTokenExpired(EmailTokenInvalid):
+    code = "email-token-expired"
+
+
+class EmailTokenUsed(EmailTokenInvalid):
+    """The link was followed already: each works once."""
+
+    code = "email-token-used"
+
+
+class EmailNotVerified(PermissionDenied):
+    """Production: nothing goes to customers from an unverified address (403)."""
+
+    code = "email-not-verified"
+
+
+class WrongCurrentPassword(RuleViolation):
+    """Password change: the current password is wrong (422 naming ``current_password``)."""
+
+    code = "current-password-wrong"
+    messages = {
+        "fi": "Nykyinen salasana on väärin.",
+        "sv": "Det nuvarande lösenordet är fel.",
+        "en": "The current password is wrong.",
+    }
+
+    def __init__(self) -> None:
+        super().__init__(field="current_password")
+
+
+def hash_email_token(token: str) -> str:
+    """Hex SHA-256: the token has 256 random bits, so no salt or stretching is needed."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def require_verified_email(user: User, settings: Settings) -> None:
+    """Refuse to send anything to customers for a user whose address is not verified, in
+    production (issue 4). In development and test (what ``make run`` starts) it blocks
+    nothing. Raises :class:`EmailNotVerified` (403)."""
+    if user.email_verified_at is None and not settings.is_development:
+        raise EmailNotVerified()
+
+
+async def request_email_token(
+    session: AsyncSession, *, user_id: uuid.UUID, purpose: str, language: Language
+) -> uuid.UUID:
+    """Write a link's intent and enqueue its mail, in the session's transaction."""
+    now = clock.now()
+    row = EmailToken(
+        id=uuid.uuid4(),
+        purpose=purpose,
+        user_id=user_id,
+        language=language,
+        created_at=now,
+        expires_at=now + EMAIL_TOKEN_LIFETIMES[purpose],
+    )
+    session.add(row)
+    await session.flush()
+    await enqueue(session, SEND_ACCOUNT_MAIL, kind=purpose, token_id=str(row.id))
+    return row.id
+
+
+async def _take_email_token(session: AsyncSession, token: str, purpose: str) -> EmailToken:
+    """The link's row, locked and marked used; :class:`EmailTokenInvalid` and its kinds."""
+    row = await session.scalar(
+        select(EmailToken)
+        .where(EmailToken.token_hash == hash_email_token(token))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if row is None or row.purpose != purpose:
+        raise EmailTokenInvalid()
+    if row.used_at is not None:
+        raise EmailTokenUsed()
+    now = clock.now()
+    if row.expires_at <= now:
+        raise EmailTokenExpired()
+    row.used_at = now
+    return row
+
+
+async def verify_email(session: AsyncSession, *, token: str) -> None:
+    """Follow a verification link: the address is verified (once; the link works once)."""
+    row = await _take_email_token(session, token, VERIFY_EMAIL)
+    user = await session.get_one(User, row.user_id, with_for_update=True)
+    if user.email_verified_at is None:
+        user.email_verified_at = row.used_at
+    await session.flush()
+
+
+async def resend_verification(
+    session: AsyncSession, *, claims: AccessClaims, language: Language
+) -> None:
+    """A new verification mail, unless the address is verified already (same answer)."""
+    user = await session.get(User, claims.user_id)
+    if user is None:
+        raise Unauthenticated()
+    if user.email_verified_at is None:
+        await request_email_token(session, user_id=user.id, purpose=VERIFY_EMAIL, language=language)
+
+
+async def request_password_reset(session: AsyncSession, *, email: str, language: Language) -> None:
+    """Mail a reset link to a registered address; an unknown one gets nothing, and the caller
+    the same answer. A malformed address is refused (``email-invalid``), registered or not."""
+    address = normalise_email(email)
+    user_id = await session.scalar(
+        select(User.id).where(func.lower(User.email) == email_lookup_key(address))
+    )
+    if user_id is None:
+        log.info("password reset asked for an unregistered address; no mail")
+        return
+    await request_email_token(session, user_id=user_id, purpose=RESET_PASSWORD, language=language)
+
+
+async def _end_sessions(
+    session: AsyncSession, user_id: uuid.UUID, *, keep_family: uuid.UUID | None = None
+) -> None:
+    """Revoke every refresh-token family of the user (all but ``keep_family``)."""
+    statement = update(RefreshToken).where(
+        RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None)
+    )
+    if keep_family is not None:
+        statement = statement.where(RefreshToken.family_id != keep_family)
+    await session.execute(
+        statement.values(revoked_at=clock.now()).execution_options(synchronize_session=False)
+    )
+
+
+async def confirm_password_reset(session: AsyncSession, *, token: str, password: str) -> None:
+    """Follow a reset link with a new password: the password is set (the policy applies), the
+    link and every other unused reset link of the user are spent, every session ends, and the
+    account's sign-in throttle starts afresh. Following the link also proves the address."""
+    row = await _take_email_token(session, token, RESET_PASSWORD)
+    user = await session.get_one(User, row.user_id, with_for_update=True)
+    check_password(password, email=user.email, name=user.name)
+    user.password_hash = await asyncio.to_thread(hash_password, password)
+    if user.email_verified_at is None:
+        user.email_verified_at = row.used_at
+    await session.execute(
+        update(EmailToken)
+        .where(
+            EmailToken.user_id == user.id,
+            EmailToken.purpose == RESET_PASSWORD,
+            EmailToken.used_at.is_(None),
+        )
+        .values(used_at=row.used_at)
+        .execution_options(synchronize_session=False)
+    )
+    await _end_sessions(session, user.id)
+    await session.execute(
+        delete(LoginThrottle).where(
+            LoginThrottle.scope == ACCOUNT_SCOPE,
+            LoginThrottle.key == throttle.account_key(user.email),
+        )
+    )
+    await session.flush()
+
+
+async def change_password(
+    session: AsyncSession,
+    *,
+    claims: AccessClaims,
+    current_password: str,
+    new_password: str,
+    refresh_token: str | None = None,
+) -> None:
+    """Change the password of the signed-in user: the current one must be right
+    (:class:`WrongCurrentPassword`), the new one passes the policy. Every other session ends;
+    the one ``refresh_token`` belongs to (when given, and the user's) stays."""
+    user = await session.get(User, claims.user_id, with_for_update=True)
+    if user is None:
+        raise Unauthenticated()
+    if not await asyncio.to_thread(verify_password, user.password_hash, current_password):
+        raise WrongCurrentPassword()
+    try:
+        check_password(new_password, email=user.email, name=user.name)
+    except PasswordRejected as exc:
+        exc.params = {**exc.params, "field": "new_password"}  # this request's field
+        raise
+    user.password_hash = await asyncio.to_thread(hash_password, new_password)
+    keep: uuid.UUID | None = None
+    if refresh_token is not None:
+        keep = await session.scalar(
+            select(RefreshToken.family_id).where(
+                RefreshToken.token_hash == hash_refresh_token(refresh_token),
+                RefreshToken.user_id == user.id,
+            )
+        )
+    await _end_sessions(session, user.id, keep_family=keep)
+    await session.flush()

@@ -286,6 +286,50 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "{retry_after} sekunder.",
         "en": "Too many failed sign-ins from this address. Try again in {retry_after} seconds.",
     },
+    # one-time e-mail links and the verified-address guard (laskutin.auth.service)
+    "email-token-invalid": {
+        "fi": "Linkki ei kelpaa",
+        "sv": "Länken är ogiltig",
+        "en": "Invalid link",
+    },
+    "email-token-invalid.detail": {
+        "fi": "Linkki on virheellinen. Tarkista, että kopioit sen kokonaan, tai pyydä uusi.",
+        "sv": "Länken är felaktig. Kontrollera att du kopierade hela länken, eller be om en ny.",
+        "en": "The link is not valid. Check that you copied all of it, or ask for a new one.",
+    },
+    "email-token-expired": {
+        "fi": "Linkki on vanhentunut",
+        "sv": "Länken har gått ut",
+        "en": "Link expired",
+    },
+    "email-token-expired.detail": {
+        "fi": "Linkin voimassaolo on päättynyt. Pyydä uusi linkki.",
+        "sv": "Länken gäller inte längre. Be om en ny länk.",
+        "en": "The link is no longer valid. Ask for a new one.",
+    },
+    "email-token-used": {
+        "fi": "Linkki on jo käytetty",
+        "sv": "Länken har redan använts",
+        "en": "Link already used",
+    },
+    "email-token-used.detail": {
+        "fi": "Linkin voi käyttää vain kerran. Pyydä tarvittaessa uusi linkki.",
+        "sv": "Länken kan användas bara en gång. Be om en ny länk vid behov.",
+        "en": "The link works only once. Ask for a new one if you need to.",
+    },
+    "email-not-verified": {
+        "fi": "Sähköpostiosoitetta ei ole vahvistettu",
+        "sv": "E-postadressen är inte bekräftad",
+        "en": "E-mail address not verified",
+    },
+    "email-not-verified.detail": {
+        "fi": "Vahvista sähköpostiosoitteesi sinulle lähetetyn linkin kautta ennen kuin "
+        "lähetät mitään asiakkaille.",
+        "sv": "Bekräfta din e-postadress via länken vi skickade innan du skickar något till "
+        "kunder.",
+        "en": "Verify your e-mail address with the link we sent you before sending anything "
+        "to customers.",
+    },
     # field errors (pydantic's error types; others get "field.invalid", or pydantic's English
     # text when the caller reads English)
     "field.invalid": {

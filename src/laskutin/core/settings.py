@@ -104,6 +104,8 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
     mail_from: str = "Laskutin <noreply@laskutin.invalid>"
+    # Where people open the web app: links in mails (verification, password reset) start here.
+    public_url: str = Field(default="http://127.0.0.1:8000", min_length=1)
 
     @field_validator("mail_from")
     @classmethod
