@@ -50,6 +50,18 @@ async def enqueue(
     return int(job_id)
 
 
+# Seconds before retry n is 4 ** n: 4 s, 16 s, 1 min, 4 min, 17 min, ... so an outage of a
+# mail server or an operator's network outlives a few retries instead of using them up at once.
+RETRY_BACKOFF_BASE = 4
+
+
+def retry_strategy(attempts: int) -> procrastinate.RetryStrategy | bool:
+    """Exponential back-off for ``attempts`` retries; no retry for 0."""
+    if attempts <= 0:
+        return False
+    return procrastinate.RetryStrategy(max_attempts=attempts, exponential_wait=RETRY_BACKOFF_BASE)
+
+
 def build_queue_app(
     settings: Settings, factory: Callable[[], async_sessionmaker[AsyncSession]]
 ) -> procrastinate.App:
@@ -95,9 +107,9 @@ def _add_task(
         return run
 
     if spec.cron is None:
-        app.task(name=spec.name, queue=spec.queue, retry=spec.retry, pass_context=True)(
-            wrap(periodic=False)
-        )
+        app.task(
+            name=spec.name, queue=spec.queue, retry=retry_strategy(spec.retry), pass_context=True
+        )(wrap(periodic=False))
     else:
         task = app.task(name=spec.name, queue=spec.queue, pass_context=True)(wrap(periodic=True))
         app.periodic(cron=spec.cron)(task)
