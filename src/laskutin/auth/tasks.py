@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 import uuid
 
+from sqlalchemy import text
+
 from laskutin.auth.keys import maintain_signing_keys
 from laskutin.auth.mails import MailKind, MailText, account_mail, language_of
 from laskutin.auth.models import EmailToken, User
-from laskutin.auth.service import VERIFY_EMAIL, hash_email_token
+from laskutin.auth.service import SEND_ACCOUNT_MAIL, VERIFY_EMAIL, hash_email_token
 from laskutin.core import clock
 from laskutin.delivery.email import (
     EmailMessageData,
@@ -17,6 +20,7 @@ from laskutin.delivery.email import (
     SmtpChannel,
     build_message,
 )
+from laskutin.jobs.queue import enqueue
 from laskutin.jobs.registry import JobContext, job, periodic
 
 log = logging.getLogger(__name__)
@@ -102,3 +106,44 @@ async def _deliver(ctx: JobContext, user: User, text: MailText, *, message_key: 
         await SmtpChannel.from_settings(ctx.settings).send(message)
     except PermanentDeliveryError as exc:
         log.warning("an account mail was refused for good (%s); not sent again", exc.reason)
+
+
+# Rows the sweeper may forget: sign-in counters quiet for this long (the throttle forgets them
+# too), and e-mail links this long past their expiry (kept a while for support questions).
+STALE_THROTTLE_AFTER = dt.timedelta(hours=24)
+KEEP_EXPIRED_LINKS = dt.timedelta(days=7)
+# A link row still without a token this long after it was written lost its job (a crash, a
+# pruned queue): it is queued again.
+LOST_LINK_AFTER = dt.timedelta(minutes=10)
+
+
+@periodic("auth.sweep", cron="*/10 * * * *", queue="system")
+async def sweep_job(ctx: JobContext) -> None:
+    """Every 10 minutes: re-queue link mails whose job was lost, and delete stale sign-in
+    counters and long-expired links (DESIGN.md: the row is the truth, a sweeper finds rows
+    that no job holds). Idempotent."""
+    now = clock.now()
+    await ctx.session.execute(
+        text(
+            "DELETE FROM login_throttle WHERE GREATEST(last_failure_at, window_started, "
+            "locked_until) < :cutoff OR (last_failure_at IS NULL AND window_started IS NULL "
+            "AND locked_until IS NULL)"
+        ),
+        {"cutoff": now - STALE_THROTTLE_AFTER},
+    )
+    await ctx.session.execute(
+        text("DELETE FROM email_tokens WHERE expires_at < :cutoff"),
+        {"cutoff": now - KEEP_EXPIRED_LINKS},
+    )
+    lost = await ctx.session.execute(
+        text(
+            "SELECT t.id, t.purpose FROM email_tokens t WHERE t.token_hash IS NULL "
+            "AND t.used_at IS NULL AND t.expires_at > :now AND t.created_at < :lost "
+            "AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.task_name = :task "
+            "AND j.status IN ('todo', 'doing') AND j.args->>'token_id' = t.id::text)"
+        ),
+        {"now": now, "lost": now - LOST_LINK_AFTER, "task": SEND_ACCOUNT_MAIL},
+    )
+    for token_id, purpose in lost.all():
+        log.warning("re-queueing the mail of e-mail link %s: its job was lost", token_id)
+        await enqueue(ctx.session, SEND_ACCOUNT_MAIL, kind=purpose, token_id=str(token_id))
