@@ -20,7 +20,16 @@ Use distinctive values (names, e-mails) so that a leak is recognisable.
 
 from __future__ import annotations
 
-from tests.contract.harness import Registry
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from laskutin.auth.models import User
+from laskutin.companies.domain import Role
+from laskutin.companies.models import Membership
+from laskutin.core.tenancy import act_as
+from tests.contract.auth import TokenAuth
+from tests.contract.harness import FactoryContext, Registry, Resource
 
 REGISTRY = Registry()
 resource_factory = REGISTRY.resource_factory
@@ -33,3 +42,23 @@ EXEMPTIONS: dict[str, str] = {}
 
 for _target, _reason in EXEMPTIONS.items():
     REGISTRY.exempt(_target, _reason)
+
+
+@resource_factory("members")
+async def member(ctx: FactoryContext) -> Resource:
+    """A second user, a member of company B: written as the app's database role (adding
+    members through the API comes with invitations, issue 8), then read through the API."""
+    assert isinstance(ctx.auth, TokenAuth), "the members factory writes through TokenAuth's app"
+    sessions: async_sessionmaker[AsyncSession] = ctx.auth.app.state.session_factory
+    company_id = uuid.UUID(ctx.company.id)
+    tag = uuid.uuid4().hex[:8]
+    async with sessions() as session, session.begin():
+        user = User(email=f"b-only.{tag}@harness.example.fi", name=f"Jäsen B-{tag}")
+        session.add(user)
+        await session.flush()
+        owner = ctx.auth.members[(ctx.company.id, Role.OWNER)]
+        await act_as(session, company_id=company_id, user_id=owner)
+        session.add(Membership(company_id=company_id, user_id=user.id, role=Role.MEMBER))
+    answer = await ctx.client.get(f"/api/v1/members/{user.id}", headers=await ctx.headers())
+    assert answer.status_code == 200, answer.text
+    return Resource(id=str(user.id), data=answer.json())

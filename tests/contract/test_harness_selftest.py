@@ -1,9 +1,10 @@
 """The cross-company harness proves itself on a tiny tenant resource ("widgets").
 
-The real app has no tenant resources yet, so the harness is run here against create_app(settings)
-plus a test-only router, once with a correct implementation (it must pass) and once with each
-deliberate bug (it must fail, naming the operation and the role). Authentication is a stand-in:
-the ``X-Test-Company`` and ``X-Test-Role`` headers play the token's part.
+The harness is run here against create_app(settings), without the real API's id-taking
+operations (tests/contract/test_cross_company.py checks those), plus a test-only router, once
+with a correct implementation (it must pass) and once with each deliberate bug (it must fail,
+naming the operation and the role). Authentication is a stand-in: the ``X-Test-Company`` and
+``X-Test-Role`` headers play the token's part.
 """
 
 from __future__ import annotations
@@ -207,6 +208,18 @@ def widget_router(service: WidgetService) -> APIRouter:
 def build_app(variant: str, *extra: APIRouter) -> FastAPI:
     settings = Settings(_env_file=None, env="test", database_url=NO_DATABASE, log_format="text")  # type: ignore[call-arg]
     app = create_app(settings)
+    # The real API's own id-taking operations are test_cross_company.py's to check: the
+    # self-test's document leaves them out and keeps the rest of the real app, plus widgets.
+    real_ids = {path for path in create_app(settings).openapi()["paths"] if takes_an_id(path)}
+    full_document = app.openapi
+
+    def without_real_ids() -> dict[str, Any]:
+        document = full_document()
+        for path in real_ids:
+            document["paths"].pop(path, None)
+        return document
+
+    app.openapi = without_real_ids  # type: ignore[method-assign]
     app.include_router(widget_router(WidgetService(variant)))
     for router in extra:
         app.include_router(router)
