@@ -18,6 +18,7 @@ import psycopg
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from hypothesis import settings as hypothesis_settings
 from psycopg import sql
 
 from laskutin.app import create_app
@@ -25,6 +26,11 @@ from laskutin.core import migrations
 from laskutin.core.dburl import DatabaseUrl
 from laskutin.core.embedded_pg import EmbeddedPostgres
 from laskutin.core.settings import EMBEDDED_APP_ROLE, EMBEDDED_OWNER_ROLE, Settings
+
+# Property tests check correctness, not speed: on a loaded 2-core CI machine hypothesis's
+# default 200 ms deadline per example would fail good code.
+hypothesis_settings.register_profile("laskutin", deadline=None)
+hypothesis_settings.load_profile("laskutin")
 
 TEMPLATE = "laskutin_template"
 FAST_UNSAFE = {  # a throwaway cluster needs no durability
