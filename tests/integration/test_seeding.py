@@ -116,4 +116,7 @@ async def test_demo_company_and_user_are_seeded_and_can_sign_in(
         await act_as(session, company_id=row.last_company_id, user_id=row.id)
         company = (await session.execute(text("SELECT name, business_id FROM companies"))).one()
         assert tuple(company) == (demo.DEMO_COMPANY, demo.DEMO_BUSINESS_ID)
+        # verified already: no verification mail is queued for the demo user
+        assert await session.scalar(text("SELECT count(*) FROM email_tokens")) == 0
+        assert await session.scalar(text("SELECT count(*) FROM procrastinate_jobs")) == 0
     assert await seeding.seed_demo_data(factory) is None
