@@ -34,13 +34,11 @@ from laskutin.delivery.catcher import CaughtMessage, SmtpCatcher, running_smtp_c
 from laskutin.delivery.email import TemporaryDeliveryError
 from laskutin.jobs.registry import JobContext
 from tests.conftest import Cluster
+from tests.integration.accounts import LOGIN, PASSWORD, SIGNUP, bearer, log_in, signup_body
 from tests.integration.procs import laskutin_env, spawn
 
-PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "purple elephants dance at dawn"
 PUBLIC_URL = "https://app.laskutin.example"
-SIGNUP = "/api/v1/auth/signup"
-LOGIN = "/api/v1/auth/login"
 REFRESH = "/api/v1/auth/refresh"
 RESET = "/api/v1/auth/password-reset"
 CONFIRM = "/api/v1/auth/password-reset/confirm"
@@ -119,33 +117,9 @@ def jobs(app: FastAPI, settings: Settings, client: AsyncClient) -> MailJobs:
     return MailJobs(app, settings)
 
 
-def signup_body(email: str = "matti@example.fi", **changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "email": email,
-        "password": PASSWORD,
-        "name": "Matti Meikäläinen",
-        "company_name": "Matin Paja Oy",
-    }
-    body.update(changes)
-    return body
-
-
 async def sign_up(client: AsyncClient, email: str = "matti@example.fi", **headers: str) -> None:
     response = await client.post(SIGNUP, json=signup_body(email), headers=headers)
     assert response.status_code == 201, response.text
-
-
-async def log_in(
-    client: AsyncClient, email: str = "matti@example.fi", password: str = PASSWORD
-) -> dict[str, Any]:
-    response = await client.post(LOGIN, json={"email": email, "password": password})
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def bearer(tokens: dict[str, Any]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
 def body_of(caught: CaughtMessage) -> str:

@@ -27,11 +27,9 @@ from laskutin.companies.models import Company, Membership
 from laskutin.core.settings import EMBEDDED_APP_ROLE, EMBEDDED_OWNER_ROLE, Settings
 from laskutin.core.tenancy import act_as
 from tests.conftest import Cluster
+from tests.integration.accounts import LOGIN, PASSWORD, SIGNUP, bearer, log_in, signup_body
 from tests.integration.procs import free_port, laskutin_env, spawn, wait_http_ready
 
-PASSWORD = "correct horse battery staple"
-SIGNUP = "/api/v1/auth/signup"
-LOGIN = "/api/v1/auth/login"
 REFRESH = "/api/v1/auth/refresh"
 LOGOUT = "/api/v1/auth/logout"
 ME = "/api/v1/me"
@@ -39,33 +37,9 @@ SWITCH = "/api/v1/me/company"
 PROBLEM = "application/problem+json"
 
 
-def signup_body(email: str = "matti@example.fi", **changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "email": email,
-        "password": PASSWORD,
-        "name": "Matti Meikäläinen",
-        "company_name": "Matin Paja Oy",
-    }
-    body.update(changes)
-    return body
-
-
 async def sign_up(client: AsyncClient, email: str = "matti@example.fi", **changes: Any) -> None:
     response = await client.post(SIGNUP, json=signup_body(email, **changes))
     assert response.status_code == 201, response.text
-
-
-async def log_in(
-    client: AsyncClient, email: str = "matti@example.fi", password: str = PASSWORD
-) -> dict[str, Any]:
-    response = await client.post(LOGIN, json={"email": email, "password": password})
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def bearer(tokens: dict[str, Any]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
 def counts(cluster: Cluster, database: str) -> dict[str, int]:
