@@ -1,0 +1,1 @@
+"""Customers: the companies and persons a company invoices (issue 5)."""

@@ -1,0 +1,1 @@
+"""Invoices and credit notes: drafts, issuing, numbering, status (issue 5)."""

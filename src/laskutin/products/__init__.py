@@ -1,0 +1,1 @@
+"""Products and services a company sells (issue 5)."""
