@@ -207,6 +207,22 @@ async def test_invalid_json_is_a_body_error_not_a_character_offset(
     ]
 
 
+async def test_body_that_is_not_utf8_is_the_same_422_as_invalid_json(
+    offline_client: AsyncClient,
+) -> None:
+    # Found by the schemathesis suite: FastAPI answers an undecodable body with a bare 400.
+    response = await offline_client.post(
+        "/test/items",
+        content=b"\x1a\r\xff\xfe",
+        headers={"Content-Type": "application/json", "Accept-Language": "en"},
+    )
+
+    body = assert_problem(response, 422, "/problems/validation-error")
+    assert body["errors"] == [
+        {"field": "body", "code": "json_invalid", "message": "The request body is not valid JSON."}
+    ]
+
+
 async def test_body_that_is_not_an_object(offline_client: AsyncClient) -> None:
     response = await offline_client.post(
         "/test/items", json=[1, 2], headers={"Accept-Language": "sv"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -138,10 +138,9 @@ def _field_error(error: Mapping[str, Any], language: Language) -> errors.FieldEr
     return errors.FieldError(field=field, code=code, message=message)
 
 
-async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
+def _validation_problem(request: Request, raw_errors: Sequence[Mapping[str, Any]]) -> JSONResponse:
     language = negotiate_language(request.headers.get("accept-language"))
-    field_errors = [_field_error(e, language) for e in exc.errors()]
+    field_errors = [_field_error(e, language) for e in raw_errors]
     problem = errors.Problem(
         422,
         "validation-error",
@@ -153,9 +152,21 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     return render(request, problem, language=language)
 
 
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return _validation_problem(request, exc.errors())
+
+
+# FastAPI's answer to a body it cannot even decode (not UTF-8, say): a bare 400, where invalid
+# JSON gets a 422. Both are the same mistake to a client, so both are the same problem.
+_UNPARSABLE_BODY = "There was an error parsing the body"
+
+
 async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     headers = dict(exc.headers or {})
+    if exc.status_code == 400 and exc.detail == _UNPARSABLE_BODY:
+        return _validation_problem(request, [{"type": "json_invalid", "loc": ("body",)}])
     if exc.status_code == 404:
         problem = errors.Problem(404, "not-found", "not-found", "not-found", headers=headers)
     elif exc.status_code == 405:
@@ -302,9 +313,16 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
             if method not in _HTTP_METHODS:
                 continue
             responses = operation.setdefault("responses", {})
-            if "422" in responses:
+            # Any input can be invalid (a body that is not JSON, a parameter of the wrong
+            # type), and any operation behind a token can find it missing or expired: each
+            # such operation lists these statuses, whether or not its route declared them.
+            if "422" in responses or "parameters" in operation or "requestBody" in operation:
                 responses["422"] = _problem_response(
                     "Invalid input: each failing field with a stable code and a message"
+                )
+            if operation.get("security"):
+                responses.setdefault(
+                    "401", _problem_response("Not signed in, or the access token has expired")
                 )
             responses.setdefault(
                 "default", _problem_response("An error (RFC 9457 problem details)")
