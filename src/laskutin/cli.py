@@ -1,4 +1,5 @@
-"""`laskutin`: serve, worker, migrate, db, run (everything for development), jobs, openapi."""
+"""`laskutin`: serve, worker, migrate, db, run (everything for development), mailcatcher, jobs,
+openapi."""
 
 from __future__ import annotations
 
@@ -220,10 +221,21 @@ def _refuse_external(settings: Settings) -> None:
 @click.option("--host", help="Address to listen on (default: LASKUTIN_HOST, 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (default: LASKUTIN_PORT, 8000).")
 @click.option("--no-seed", is_flag=True, help="Do not add demo data to an empty database.")
+@click.option(
+    "--no-mail-catcher",
+    is_flag=True,
+    help="Do not start the development mail catcher (`laskutin mailcatcher`).",
+)
 @click.pass_context
 @clear_errors
-def run(ctx: click.Context, host: str | None, port: int | None, no_seed: bool) -> None:
-    """Everything on one machine: database, migrations, demo data, server and worker."""
+def run(
+    ctx: click.Context, host: str | None, port: int | None, no_seed: bool, no_mail_catcher: bool
+) -> None:
+    """Everything on one machine: database, migrations, demo data, server and worker.
+
+    In development it also catches outgoing mail (see `laskutin mailcatcher`) when
+    LASKUTIN_SMTP_HOST is this machine and nothing else listens on the SMTP port.
+    """
     from laskutin.supervisor import run_all
 
     settings = settings_from(ctx)
@@ -232,8 +244,60 @@ def run(ctx: click.Context, host: str | None, port: int | None, no_seed: bool) -
         host=host or settings.host,
         port=settings.port if port is None else port,
         seed=not no_seed,
+        mail_catcher=not no_mail_catcher,
     )
     ctx.exit(code)
+
+
+@main.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Loopback address to listen on."
+)
+@click.option("--port", type=int, default=1025, show_default=True, help="SMTP port.")
+@click.pass_context
+@clear_errors
+def mailcatcher(ctx: click.Context, host: str, port: int) -> None:
+    """Development mailbox: an SMTP server that delivers nothing.
+
+    Each message is kept as an .eml file in <LASKUTIN_DATA_DIR>/mailbox/ (the newest 200), is
+    listed by GET /api/v1/dev/mails, and one line per message (recipients, subject, links)
+    goes to stderr. Refused in production.
+    """
+    import signal
+    import threading
+
+    from laskutin.core.preflight import ensure_port_free
+    from laskutin.delivery.dev_mailbox import is_loopback, mailbox_catcher, mailbox_dir
+
+    settings = settings_from(ctx)
+    if not settings.is_development:
+        raise CliError("the mail catcher is for development: LASKUTIN_ENV is production")
+    if not is_loopback(host):
+        raise CliError(f"--host {host}: the mail catcher listens on a loopback address only")
+    if not 0 <= port <= 65535:
+        raise CliError(f"--port {port}: not a port number")
+    if host.lower() != "localhost":
+        ensure_port_free(host, port)  # a clear line when MailHog or another catcher runs
+    folder = mailbox_dir(settings.resolved_data_dir)
+    catcher = mailbox_catcher(folder, host=host, port=port)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda signum, frame: stop.set())
+    try:
+        catcher.start()
+    except OSError as exc:
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    # `laskutin run` shows this line of its child as its own: it is said once the port is open.
+    click.echo(
+        f"laskutin: development mail catcher on {host}:{catcher.port} — mails are kept in "
+        f"{folder}, none is delivered",
+        err=True,
+    )
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        catcher.stop()
 
 
 @main.group()

@@ -1,8 +1,10 @@
 """`laskutin run` (what `make run` starts): the whole service on one machine.
 
 Starts the embedded PostgreSQL (unless LASKUTIN_DATABASE_URL is set), migrates, seeds demo data
-into an empty database, then runs one server and one worker as child processes. Ctrl-C or
-SIGTERM stops the server and worker first, then the database. Every child is tied to this
+into an empty database, then runs one server and one worker as child processes, and in
+development a mail catcher (`laskutin mailcatcher`) when the SMTP settings point at a free port
+on this machine, so that the mail the worker sends is kept in the data folder and reaches
+nobody. Ctrl-C or SIGTERM stops the children first, then the database. Every child is tied to this
 process (Linux parent-death signal), and this process to its parent, so a SIGKILL anywhere
 leaves no server, worker or database running to block the next start.
 """
@@ -23,13 +25,14 @@ import click
 from laskutin.core import migrations
 from laskutin.core.db import create_engine, session_factory
 from laskutin.core.embedded_pg import EmbeddedPostgres, die_with_parent
-from laskutin.core.preflight import check_database, ensure_port_free
+from laskutin.core.preflight import PreflightError, check_database, ensure_port_free
 from laskutin.core.settings import (
     EMBEDDED_APP_ROLE,
     EMBEDDED_DATABASE,
     EMBEDDED_OWNER_ROLE,
     Settings,
 )
+from laskutin.delivery.dev_mailbox import is_loopback
 from laskutin.system.seeding import seed_demo_data
 
 STOP_TIMEOUT_SECONDS = 30.0
@@ -65,7 +68,9 @@ def _stop(process: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) ->
         process.wait()
 
 
-def run_all(settings: Settings, *, host: str, port: int, seed: bool) -> int:
+def run_all(
+    settings: Settings, *, host: str, port: int, seed: bool, mail_catcher: bool = True
+) -> int:
     # Compare with the parent we had, not with pid 1: under systemd, or `make run` as a
     # container's first process, our parent *is* pid 1 and alive.
     if not die_with_parent(signal.SIGTERM, parent=os.getppid()):
@@ -86,6 +91,7 @@ def run_all(settings: Settings, *, host: str, port: int, seed: bool) -> int:
 
     database: subprocess.Popen[bytes] | None = None
     children: list[subprocess.Popen[bytes]] = []
+    catcher: subprocess.Popen[bytes] | None = None
     try:
         if settings.uses_embedded_database:
             embedded = EmbeddedPostgres.create(
@@ -107,6 +113,11 @@ def run_all(settings: Settings, *, host: str, port: int, seed: bool) -> int:
             _seed(settings)
         if stop_requested():  # Ctrl-C while the database was being prepared
             return 0
+        catcher_address = _mail_catcher_address(settings) if mail_catcher else None
+        if catcher_address is not None:  # first: the worker may send mail at once
+            catcher = _spawn(
+                "mailcatcher", "--host", catcher_address[0], "--port", str(catcher_address[1])
+            )
         children = [_spawn("serve", "--host", host, "--port", str(port)), _spawn("worker")]
         url = f"http://{_url_host(host)}:{port}"
         probe = f"http://{_url_host(_PROBE_HOSTS.get(host, host))}:{port}/readyz"
@@ -116,16 +127,44 @@ def run_all(settings: Settings, *, host: str, port: int, seed: bool) -> int:
             if any(child.poll() is not None for child in children):
                 _say("a server or worker process ended unexpectedly; stopping")
                 return 1
+            if catcher is not None and catcher.poll() is not None:  # not worth stopping for
+                _say("the mail catcher ended; mail is no longer caught")
+                catcher = None
             time.sleep(0.2)
         _say("stopping…")
         return 0
     finally:
-        for child in children:
+        everyone = [*children, *([catcher] if catcher is not None else [])]
+        for child in everyone:
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
-        for child in children:
+        for child in everyone:
             _stop(child)
         _stop(database, signal.SIGINT)  # only a database we started ourselves
+
+
+def _mail_catcher_address(settings: Settings) -> tuple[str, int] | None:
+    """Where to start the development mail catcher, or None (saying why when it matters).
+
+    Only in development, and only where the mail would go: plain SMTP to this machine. When
+    the port is taken, someone runs their own catcher (MailHog, Mailpit, ...): we leave it be.
+    """
+    if not settings.is_development or settings.smtp_security != "none":
+        return None
+    if not is_loopback(settings.smtp_host):
+        return None
+    host = settings.smtp_host.strip("[]")
+    host = "127.0.0.1" if host.lower() == "localhost" else host
+    port = settings.smtp_effective_port
+    try:
+        ensure_port_free(host, port)
+    except PreflightError:
+        _say(
+            f"something already listens on {host}:{port} (your own mail catcher?): mail goes "
+            "there; the development mail catcher is not started"
+        )
+        return None
+    return host, port
 
 
 # A server listening on every address is probed on the loopback one.

@@ -1,14 +1,17 @@
 """`laskutin run` (what `make run` execs): database, migrations, demo data, server and worker.
 
 One test walks the life of an installation, because every step needs the one before it and a
-cold start costs seconds: a first run on an empty data folder, Ctrl-C, a second run on the same
-data, SIGKILL, and a third run that must not be blocked by anything the killed one left.
+cold start costs seconds: a first run on an empty data folder (where a sign-up's verification
+mail lands in the development mailbox), Ctrl-C, a second run on the same data, SIGKILL, and a
+third run that must not be blocked by anything the killed one left (and that finds the SMTP
+port taken, so it starts no mail catcher of its own).
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +21,9 @@ import pytest
 
 from laskutin.core.embedded_pg import socket_dir_for
 from laskutin.core.settings import EMBEDDED_APP_ROLE, EMBEDDED_DATABASE
+from laskutin.delivery.dev_mailbox import mailbox_dir, parse, text_of
 from laskutin.system.seeding import SEEDED_KEY
+from tests.integration.accounts import SIGNUP, signup_body
 from tests.integration.procs import (
     Spawned,
     alive,
@@ -67,20 +72,44 @@ def _assert_app_role_is_unprivileged(data_dir: Path) -> None:
     assert facts == (False, False, 0)
 
 
-def _processes_of(run: Spawned, data_dir: Path) -> tuple[int, list[int]]:
-    """The postmaster and the other children (server, worker) of a ready `laskutin run`."""
+def _processes_of(
+    run: Spawned, data_dir: Path, *, mail_catcher: bool = True
+) -> tuple[int, list[int]]:
+    """The postmaster and the other children (server, worker, mail catcher) of a ready
+    `laskutin run`."""
+    expected = ["mailcatcher", "serve", "worker"] if mail_catcher else ["serve", "worker"]
     wait_until(
-        lambda: len(children_of(run.pid)) >= 3,
+        lambda: len(children_of(run.pid)) >= 1 + len(expected),
         deadline=60,
-        what="the database, server and worker processes",
+        what=f"the database and {', '.join(expected)} processes",
     )
     children = children_of(run.pid)
     [postmaster] = postgres_of(data_dir)
     assert postmaster in children
     others = [pid for pid in children if pid != postmaster]
-    roles = sorted(next(a for a in cmdline(pid) if a in ("serve", "worker")) for pid in others)
-    assert roles == ["serve", "worker"], [cmdline(pid) for pid in others]
+    roles = sorted(next(a for a in cmdline(pid) if a in _ROLES) for pid in others)
+    assert roles == expected, [cmdline(pid) for pid in others]
     return postmaster, others
+
+
+_ROLES = ("serve", "worker", "mailcatcher")
+
+
+def _verification_mail(data_dir: Path, email: str) -> str:
+    """The text of the verification mail to ``email`` in the development mailbox."""
+    folder = mailbox_dir(data_dir)
+
+    def texts() -> list[str]:
+        found = []
+        for path in folder.glob("*.eml"):
+            message = parse(path.read_bytes())
+            if email in str(message["To"]):
+                found.append(text_of(message))
+        return found
+
+    wait_until(lambda: bool(texts()), deadline=60, what=f"a mail to {email} in {folder}")
+    [text] = texts()
+    return text
 
 
 def _assert_all_gone(data_dir: Path, pids: list[int]) -> None:
@@ -92,8 +121,9 @@ def _assert_all_gone(data_dir: Path, pids: list[int]) -> None:
 @pytest.mark.slow
 def test_run_stop_rerun_and_recover_from_sigkill(workdir: Path, data_dir: Path) -> None:
     port = free_port()
+    smtp_port = free_port()  # never 1025: a developer's own catcher may be there
     base = f"http://127.0.0.1:{port}"
-    env = laskutin_env(data_dir=data_dir)
+    env = laskutin_env(data_dir=data_dir, smtp_port=smtp_port)
     command = ("run", "--host", "127.0.0.1", "--port", str(port))
 
     # 1. A new data folder: the database is created, migrated and seeded; Ctrl-C stops all.
@@ -110,6 +140,19 @@ def test_run_stop_rerun_and_recover_from_sigkill(workdir: Path, data_dir: Path) 
         ping = run_cli("jobs", "ping", "--timeout", "60", env=env, cwd=workdir)
         assert ping.returncode == 0, ping.stderr
         assert "a worker ran the job" in ping.stdout
+        # The mail the worker sends is caught: a sign-up's verification link is in the mailbox.
+        assert f"development mail catcher on 127.0.0.1:{smtp_port}" in run.output()
+        with httpx.Client(timeout=30) as client:
+            signed_up = client.post(f"{base}{SIGNUP}", json=signup_body("uusi@example.fi"))
+            assert signed_up.status_code == 201, signed_up.text
+            assert "/#/verify-email?token=" in _verification_mail(data_dir, "uusi@example.fi")
+            mails = client.get(f"{base}/api/v1/dev/mails").json()["items"]
+            assert [mail["to"] for mail in mails] == [["uusi@example.fi"]]
+        wait_until(
+            lambda: "mail to uusi@example.fi" in run.output(),
+            deadline=30,
+            what="the mail's line on the console",
+        )
 
         run.signal(signal.SIGINT)
         assert run.wait() == 0, run.output()
@@ -129,10 +172,15 @@ def test_run_stop_rerun_and_recover_from_sigkill(workdir: Path, data_dir: Path) 
         _assert_all_gone(data_dir, [postmaster, *others])
         assert SEEDED_LINE not in run.output()
 
-    # 3. Nothing the killed run left blocks the next start; SIGTERM stops it cleanly.
-    with spawn(*command, env=env, cwd=workdir, name="run-3") as run:
+    # 3. Nothing the killed run left blocks the next start; SIGTERM stops it cleanly. Someone
+    # else listens on the SMTP port (the developer's own catcher): ours is not started.
+    with (
+        socket.create_server(("127.0.0.1", smtp_port)),
+        spawn(*command, env=env, cwd=workdir, name="run-3") as run,
+    ):
         wait_http_ready(run, f"{base}/readyz")
-        postmaster, others = _processes_of(run, data_dir)
+        postmaster, others = _processes_of(run, data_dir, mail_catcher=False)
+        assert f"something already listens on 127.0.0.1:{smtp_port}" in run.output()
         assert _seed_marker(data_dir) == marker
         run.signal(signal.SIGTERM)
         assert run.wait() == 0, run.output()

@@ -1,7 +1,8 @@
 """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives in memory.
 
-Tests send through ``SmtpChannel`` to it and read the messages back; a later development command
-can serve it so that mail sent in development is visible and reaches nobody. It runs its own
+Tests send through ``SmtpChannel`` to it and read the messages back; `laskutin mailcatcher`
+(delivery/dev_mailbox.py) serves it with a ``store`` that writes each message to a folder, so
+that mail sent in development is visible and reaches nobody. It runs its own
 event loop in a thread, so it serves sync tests, async tests and other processes alike.
 
     with running_smtp_catcher(refuse={"nobody@example.fi"}) as catcher:
@@ -13,9 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import email
+import logging
 import ssl
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import policy as email_policy
@@ -23,6 +25,8 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+log = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"  # never another interface: this server accepts mail from anyone who reaches it
 
@@ -42,7 +46,11 @@ class CaughtMessage:
 
 class SmtpCatcher:
     """``refuse`` recipients get 550, ``defer`` recipients 451 (case-insensitive addresses);
-    ``data_reply``, when set, answers every DATA instead of accepting the message."""
+    ``data_reply``, when set, answers every DATA instead of accepting the message.
+
+    ``store``, when set, receives each accepted message (in the catcher's thread) instead of
+    ``messages``; an exception from it answers DATA with 451 (try again later). ``port`` 0
+    takes a free port; ``host`` must be a loopback address."""
 
     def __init__(
         self,
@@ -54,9 +62,13 @@ class SmtpCatcher:
         implicit_tls_context: ssl.SSLContext | None = None,
         smtputf8: bool = True,
         data_reply: str | None = None,
+        store: Callable[[CaughtMessage], None] | None = None,
+        host: str = HOST,
+        port: int = 0,
     ) -> None:
-        self.host = HOST
-        self.port = 0
+        self.host = host
+        self.port = port
+        self._store = store
         self.messages: list[CaughtMessage] = []
         self.refuse = {address.lower() for address in refuse}
         self.defer = {address.lower() for address in defer}
@@ -93,15 +105,21 @@ class SmtpCatcher:
         if self.data_reply is not None:
             return self.data_reply
         content = envelope.original_content or b""
-        self.messages.append(
-            CaughtMessage(
-                mail_from=envelope.mail_from or "",
-                rcpt_tos=tuple(envelope.rcpt_tos),
-                data=content,
-                smtputf8=envelope.smtp_utf8,
-                tls=_over_tls(server),
-            )
+        caught = CaughtMessage(
+            mail_from=envelope.mail_from or "",
+            rcpt_tos=tuple(envelope.rcpt_tos),
+            data=content,
+            smtputf8=envelope.smtp_utf8,
+            tls=_over_tls(server),
         )
+        if self._store is None:
+            self.messages.append(caught)
+            return "250 2.0.0 OK: message caught"
+        try:
+            self._store(caught)
+        except Exception:  # a full disk, a removed folder: the sender keeps the message
+            log.exception("could not keep a caught message")
+            return "451 4.3.0 the catcher could not keep the message; try again later"
         return "250 2.0.0 OK: message caught"
 
     # --- life cycle ---
@@ -145,7 +163,9 @@ class SmtpCatcher:
         server: asyncio.AbstractServer | None = None
         try:
             server = loop.run_until_complete(
-                loop.create_server(self._factory, HOST, 0, ssl=self._implicit_tls_context)
+                loop.create_server(
+                    self._factory, self.host, self.port, ssl=self._implicit_tls_context
+                )
             )
             self.port = server.sockets[0].getsockname()[1]
         except BaseException as exc:  # a bind failure is the caller's to see
