@@ -5,9 +5,9 @@ included under /api/v1 by api/router.py).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -121,13 +121,18 @@ def _client_host(request: Request) -> str:
     operation_id="auth-signup",
     status_code=201,
     summary="Sign up: a user, their first company, and ownership of it",
+    responses={
+        429: _problem("Too many sign-ups from this address (too-many-signups); wait", _RETRY_AFTER),
+    },
 )
 async def signup(body: SignupRequest, request: Request, session: SessionDep) -> SignupAccepted:
     """Creates the user, the company and the owner membership at once; bad input creates
     nothing and answers 422 naming the field. The answer is the same whether or not the e-mail
     was already registered (nothing is created then). Sign in with POST /api/v1/auth/login.
     A verification mail follows (in the Accept-Language); the owner of an address that was
-    already registered gets a mail saying someone tried to sign up with it."""
+    already registered gets a mail saying someone tried to sign up with it (at most 3 a day;
+    then none, with the same answer). At most 20 sign-ups per client address per hour: then
+    429 with Retry-After."""
     result = await service.signup(
         session,
         email=body.email,
@@ -135,6 +140,7 @@ async def signup(body: SignupRequest, request: Request, session: SessionDep) -> 
         name=body.name,
         company_name=body.company_name,
         language=_language(request),
+        client_host=_client_host(request),
     )
     return SignupAccepted(email=result.email)
 
@@ -205,13 +211,26 @@ _BAD_LINK = _problem(
     operation_id="auth-password-reset",
     status_code=202,
     summary="Ask for a password reset link by e-mail",
+    responses={
+        429: _problem(
+            "Too many reset requests from this address (too-many-password-resets); wait",
+            _RETRY_AFTER,
+        ),
+    },
 )
 async def password_reset(
     body: PasswordResetRequest, request: Request, session: SessionDep
 ) -> MailAccepted:
     """Mails a link (valid for one hour, once) to the address if it is registered. The answer
-    is the same whether or not it is."""
-    await service.request_password_reset(session, email=body.email, language=_language(request))
+    is the same whether or not it is. An account gets at most 3 reset mails an hour; further
+    requests answer the same and send nothing. At most 20 requests per client address per
+    hour: then 429 with Retry-After, whatever the address asked for."""
+    await service.request_password_reset(
+        session,
+        email=body.email,
+        language=_language(request),
+        client_host=_client_host(request),
+    )
     return MailAccepted()
 
 
@@ -247,14 +266,25 @@ async def verify_email(body: VerifyEmailRequest, session: SessionDep) -> Respons
     operation_id="auth-verify-email-resend",
     status_code=202,
     summary="Send the verification mail again",
-    responses={401: _problem("No valid access token", _BEARER_CHALLENGE)},
+    responses={
+        401: _problem("No valid access token", _BEARER_CHALLENGE),
+        429: _problem("Asked too often (too-many-verification-mails); wait", _RETRY_AFTER),
+    },
 )
 async def verify_email_resend(
     request: Request, claims: CurrentUser, session: TenantSession
 ) -> MailAccepted:
-    """Nothing is sent when the address is verified already; the answer is the same."""
+    """Nothing is sent when the address is verified already; the answer is the same. At most
+    3 requests per user per hour: then 429 with Retry-After."""
     await service.resend_verification(session, claims=claims, language=_language(request))
     return MailAccepted()
+
+
+async def _count_password_guess(request: Request, claims: CurrentUser) -> None:
+    """Count a password change attempt (auth/limits.py) in a transaction of its own, before
+    the request's session is opened (one request never holds two connections): 429 beyond the
+    limit, and the password is not checked."""
+    await service.count_password_guess(request.app.state.session_factory, user_id=claims.user_id)
 
 
 @me_router.post(
@@ -262,13 +292,23 @@ async def verify_email_resend(
     operation_id="me-password-change",
     status_code=204,
     summary="Change your password",
-    responses={401: _problem("No valid access token", _BEARER_CHALLENGE)},
+    responses={
+        401: _problem("No valid access token", _BEARER_CHALLENGE),
+        429: _problem(
+            "Too many wrong current passwords (too-many-password-guesses); wait", _RETRY_AFTER
+        ),
+    },
 )
 async def change_password(
-    body: PasswordChangeRequest, claims: CurrentUser, session: TenantSession
+    body: PasswordChangeRequest,
+    claims: CurrentUser,
+    _counted: Annotated[None, Depends(_count_password_guess)],  # before the session opens
+    session: TenantSession,
 ) -> Response:
-    """A wrong current password answers 422 naming current_password. Every other session is
-    signed out; give this session's refresh_token to keep it."""
+    """A wrong current password answers 422 naming current_password. After 5 wrong current
+    passwords (or refused new ones) within 15 minutes the answer is 429 with Retry-After, and
+    the password is not checked until then; a successful change starts the count afresh.
+    Every other session is signed out; give this session's refresh_token to keep it."""
     await service.change_password(
         session,
         claims=claims,

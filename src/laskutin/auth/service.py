@@ -37,7 +37,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from laskutin.auth import throttle
+from laskutin.auth import limits, throttle
 from laskutin.auth.keys import KeyRing
 from laskutin.auth.models import EmailToken, LoginThrottle, RefreshToken, User
 from laskutin.auth.passwords import (
@@ -61,7 +61,7 @@ from laskutin.auth.tokens import (
 )
 from laskutin.companies.domain import Role
 from laskutin.companies.models import Company, Membership
-from laskutin.core import clock
+from laskutin.core import clock, ratelimit
 from laskutin.core.db import unit_of_work
 from laskutin.core.errors import (
     DomainError,
@@ -101,6 +101,30 @@ class TooManySignInAttempts(TooManyRequests):
     code = "too-many-sign-in-attempts"
 
 
+class TooManySignups(TooManyRequests):
+    """Too many sign-ups from this client address (auth/limits.py): 429 with Retry-After."""
+
+    code = "too-many-signups"
+
+
+class TooManyPasswordResets(TooManyRequests):
+    """Too many password reset requests from this client address: 429 with Retry-After."""
+
+    code = "too-many-password-resets"
+
+
+class TooManyVerificationMails(TooManyRequests):
+    """The verification mail was asked for too often: 429 with Retry-After."""
+
+    code = "too-many-verification-mails"
+
+
+class TooManyPasswordGuesses(TooManyRequests):
+    """Too many wrong current passwords in a password change: 429 with Retry-After."""
+
+    code = "too-many-password-guesses"
+
+
 # --- sign-up ---------------------------------------------------------------------------------
 
 
@@ -125,6 +149,7 @@ async def signup(
     company_name: str,
     language: Language = DEFAULT_LANGUAGE,
     email_verified: bool = False,
+    client_host: str | None = None,
 ) -> SignupResult:
     """Create the user, their first company and their ownership of it, atomically, and the
     verification mail's intent (:func:`request_email_token`) in the same transaction.
@@ -133,8 +158,17 @@ async def signup(
     refuses (``password-*``, field ``password``) before anything is written. A registered
     address (in any letter case) creates nothing and answers like a new one; its owner gets a
     "someone tried to sign up with your address" mail instead (in ``language``, the
-    requester's: the owner's own is not known).
+    requester's: the owner's own is not known), at most
+    :data:`~laskutin.auth.limits.SIGNUP_NOTICES_PER_ACCOUNT` of them (then silently none).
+
+    With ``client_host`` (the API's sign-up), at most
+    :data:`~laskutin.auth.limits.SIGNUP_PER_ADDRESS` sign-ups per client address are let in;
+    beyond it :class:`TooManySignups` (429), before anything is checked.
     """
+    if client_host is not None:
+        decision = await limits.SIGNUP_PER_ADDRESS.take(session, throttle.address_key(client_host))
+        if not decision.allowed:
+            raise TooManySignups(retry_after_seconds=decision.retry_after_seconds)
     address = normalise_email(email)
     check_password(password, email=address, name=name)
     # argon2 takes tens of milliseconds of CPU: off the event loop.
@@ -150,7 +184,16 @@ async def signup(
         owner_id = await session.scalar(
             select(User.id).where(func.lower(User.email) == email_lookup_key(address))
         )
-        if owner_id is not None:
+        notice = (
+            None
+            if owner_id is None
+            else await limits.SIGNUP_NOTICES_PER_ACCOUNT.take(
+                session, throttle.account_key(address)
+            )
+        )
+        if notice is not None and not notice.allowed:
+            log.warning("sign-up notices for one address over their limit; no mail")
+        elif owner_id is not None:
             await enqueue(
                 session,
                 SEND_ACCOUNT_MAIL,
@@ -526,7 +569,12 @@ async def verify_email(session: AsyncSession, *, token: str) -> None:
 async def resend_verification(
     session: AsyncSession, *, claims: AccessClaims, language: Language
 ) -> None:
-    """A new verification mail, unless the address is verified already (same answer)."""
+    """A new verification mail, unless the address is verified already (same answer). At
+    most :data:`~laskutin.auth.limits.VERIFICATION_RESEND_PER_USER` requests are let in (each
+    counts, mail or not); beyond it :class:`TooManyVerificationMails` (429)."""
+    decision = await limits.VERIFICATION_RESEND_PER_USER.take(session, str(claims.user_id))
+    if not decision.allowed:
+        raise TooManyVerificationMails(retry_after_seconds=decision.retry_after_seconds)
     user = await session.get(User, claims.user_id)
     if user is None:
         raise Unauthenticated()
@@ -534,15 +582,33 @@ async def resend_verification(
         await request_email_token(session, user_id=user.id, purpose=VERIFY_EMAIL, language=language)
 
 
-async def request_password_reset(session: AsyncSession, *, email: str, language: Language) -> None:
+async def request_password_reset(
+    session: AsyncSession, *, email: str, language: Language, client_host: str | None = None
+) -> None:
     """Mail a reset link to a registered address; an unknown one gets nothing, and the caller
-    the same answer. A malformed address is refused (``email-invalid``), registered or not."""
+    the same answer. A malformed address is refused (``email-invalid``), registered or not.
+
+    With ``client_host``, at most :data:`~laskutin.auth.limits.PASSWORD_RESET_PER_ADDRESS`
+    requests per client address are let in; beyond it :class:`TooManyPasswordResets` (429),
+    decided before the address is looked up. An account gets at most
+    :data:`~laskutin.auth.limits.RESET_MAILS_PER_ACCOUNT` reset mails; beyond it none, with
+    the same answer (a refusal would tell that the address is registered)."""
+    if client_host is not None:
+        decision = await limits.PASSWORD_RESET_PER_ADDRESS.take(
+            session, throttle.address_key(client_host)
+        )
+        if not decision.allowed:
+            raise TooManyPasswordResets(retry_after_seconds=decision.retry_after_seconds)
     address = normalise_email(email)
     user_id = await session.scalar(
         select(User.id).where(func.lower(User.email) == email_lookup_key(address))
     )
     if user_id is None:
         log.info("password reset asked for an unregistered address; no mail")
+        return
+    mails = await limits.RESET_MAILS_PER_ACCOUNT.take(session, throttle.account_key(address))
+    if not mails.allowed:
+        log.warning("password reset mails for one account over their limit; no mail")
         return
     await request_email_token(session, user_id=user_id, purpose=RESET_PASSWORD, language=language)
 
@@ -591,6 +657,21 @@ async def confirm_password_reset(session: AsyncSession, *, token: str, password:
     await session.flush()
 
 
+async def count_password_guess(
+    factory: async_sessionmaker[AsyncSession], *, user_id: uuid.UUID
+) -> None:
+    """Count one check of the user's current password, in a transaction of its own that is
+    committed at once: :class:`TooManyPasswordGuesses` (429) beyond
+    :data:`~laskutin.auth.limits.PASSWORD_GUESSES_PER_USER`. Counted before the check (like
+    sign-in's throttle), so concurrent guesses on any replica cannot exceed the limit, and a
+    wrong guess's 422 (which rolls the request back) does not undo the count. Call it before
+    the request's own session holds a connection: one request never holds two."""
+    async with unit_of_work(factory) as counting:
+        decision = await limits.PASSWORD_GUESSES_PER_USER.take(counting, str(user_id))
+    if not decision.allowed:
+        raise TooManyPasswordGuesses(retry_after_seconds=decision.retry_after_seconds)
+
+
 async def change_password(
     session: AsyncSession,
     *,
@@ -601,7 +682,11 @@ async def change_password(
 ) -> None:
     """Change the password of the signed-in user: the current one must be right
     (:class:`WrongCurrentPassword`), the new one passes the policy. Every other session ends;
-    the one ``refresh_token`` belongs to (when given, and the user's) stays."""
+    the one ``refresh_token`` belongs to (when given, and the user's) stays.
+
+    The API counts the attempt first (:func:`count_password_guess`, before this session
+    takes a connection); a change that succeeds forgets the count in its transaction, so only
+    failed attempts add up (a wrong current password, or a new one the policy refuses)."""
     user = await session.get(User, claims.user_id, with_for_update=True)
     if user is None:
         raise Unauthenticated()
@@ -622,4 +707,5 @@ async def change_password(
             )
         )
     await _end_sessions(session, user.id, keep_family=keep)
+    await ratelimit.reset(session, scope=limits.PASSWORD_GUESSES_PER_USER.scope, key=str(user.id))
     await session.flush()

@@ -13,7 +13,7 @@ from laskutin.auth.keys import maintain_signing_keys
 from laskutin.auth.mails import MailKind, MailText, account_mail, language_of
 from laskutin.auth.models import EmailToken, User
 from laskutin.auth.service import SEND_ACCOUNT_MAIL, VERIFY_EMAIL, hash_email_token
-from laskutin.core import clock
+from laskutin.core import clock, ratelimit
 from laskutin.delivery.email import (
     EmailMessageData,
     PermanentDeliveryError,
@@ -120,8 +120,9 @@ LOST_LINK_AFTER = dt.timedelta(minutes=10)
 @periodic("auth.sweep", cron="*/10 * * * *", queue="system")
 async def sweep_job(ctx: JobContext) -> None:
     """Every 10 minutes: re-queue link mails whose job was lost, and delete stale sign-in
-    counters and long-expired links (DESIGN.md: the row is the truth, a sweeper finds rows
-    that no job holds). Idempotent."""
+    counters, rate counters whose window has ended (laskutin.core.ratelimit.sweep) and
+    long-expired links (DESIGN.md: the row is the truth, a sweeper finds rows that no job
+    holds). Idempotent."""
     now = clock.now()
     await ctx.session.execute(
         text(
@@ -131,6 +132,7 @@ async def sweep_job(ctx: JobContext) -> None:
         ),
         {"cutoff": now - STALE_THROTTLE_AFTER},
     )
+    await ratelimit.sweep(ctx.session)
     await ctx.session.execute(
         text("DELETE FROM email_tokens WHERE expires_at < :cutoff"),
         {"cutoff": now - KEEP_EXPIRED_LINKS},

@@ -286,6 +286,57 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "{retry_after} sekunder.",
         "en": "Too many failed sign-ins from this address. Try again in {retry_after} seconds.",
     },
+    # rate limits of account mails and password guesses (laskutin.auth.limits)
+    "too-many-signups": {
+        "fi": "Liian monta rekisteröitymistä",
+        "sv": "För många registreringar",
+        "en": "Too many sign-ups",
+    },
+    "too-many-signups.detail": {
+        "fi": "Tästä osoitteesta on rekisteröidytty liian monta kertaa. Yritä uudelleen "
+        "{retry_after} sekunnin kuluttua.",
+        "sv": "För många registreringar från den här adressen. Försök igen om {retry_after} "
+        "sekunder.",
+        "en": "Too many sign-ups from this address. Try again in {retry_after} seconds.",
+    },
+    "too-many-password-resets": {
+        "fi": "Liian monta salasanan palautuspyyntöä",
+        "sv": "För många begäranden om återställning av lösenord",
+        "en": "Too many password reset requests",
+    },
+    "too-many-password-resets.detail": {
+        "fi": "Tästä osoitteesta on pyydetty salasanan palautusta liian monta kertaa. Yritä "
+        "uudelleen {retry_after} sekunnin kuluttua.",
+        "sv": "För många begäranden om återställning av lösenord från den här adressen. "
+        "Försök igen om {retry_after} sekunder.",
+        "en": "Too many password reset requests from this address. Try again in "
+        "{retry_after} seconds.",
+    },
+    "too-many-verification-mails": {
+        "fi": "Vahvistusviestiä pyydetty liian monta kertaa",
+        "sv": "Bekräftelsemeddelandet har begärts för många gånger",
+        "en": "Verification mail asked for too often",
+    },
+    "too-many-verification-mails.detail": {
+        "fi": "Vahvistusviesti on lähetetty jo useita kertoja. Tarkista myös roskapostikansio, "
+        "tai yritä uudelleen {retry_after} sekunnin kuluttua.",
+        "sv": "Bekräftelsemeddelandet har redan skickats flera gånger. Kontrollera även "
+        "skräppostmappen, eller försök igen om {retry_after} sekunder.",
+        "en": "The verification mail has been sent several times already. Check your spam "
+        "folder too, or try again in {retry_after} seconds.",
+    },
+    "too-many-password-guesses": {
+        "fi": "Liian monta väärää salasanaa",
+        "sv": "För många felaktiga lösenord",
+        "en": "Too many wrong passwords",
+    },
+    "too-many-password-guesses.detail": {
+        "fi": "Nykyinen salasana on annettu väärin liian monta kertaa. Yritä uudelleen "
+        "{retry_after} sekunnin kuluttua.",
+        "sv": "Det nuvarande lösenordet har angetts fel för många gånger. Försök igen om "
+        "{retry_after} sekunder.",
+        "en": "The current password was wrong too many times. Try again in {retry_after} seconds.",
+    },
     # one-time e-mail links and the verified-address guard (laskutin.auth.service)
     "email-token-invalid": {
         "fi": "Linkki ei kelpaa",
