@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.sql.schema import SchemaItem
 
-from laskutin.core.migrations import READ_ONLY_FOR_APP
+from laskutin.core.migrations import APPEND_ONLY_FOR_APP, READ_ONLY_FOR_APP
 from laskutin.core.settings import Settings
 from laskutin.models_registry import metadata
 
@@ -51,6 +51,9 @@ def grant_app_role(conn: Connection) -> None:
     for table in READ_ONLY_FOR_APP:
         if conn.execute(text("SELECT to_regclass(:t)"), {"t": table}).scalar() is not None:
             statements.append(f"REVOKE INSERT, UPDATE, DELETE ON {table} FROM {role}")
+    for table in APPEND_ONLY_FOR_APP:
+        if conn.execute(text("SELECT to_regclass(:t)"), {"t": table}).scalar() is not None:
+            statements.append(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {role}")
     for statement in statements:
         conn.execute(text(statement))
 

@@ -1,5 +1,7 @@
 """Imports every domain's models so that ``metadata`` holds all tables (migrations, drift test)."""
 
+from laskutin.api import idempotency as _idempotency  # noqa: F401
+from laskutin.audit import models as _audit_models  # noqa: F401
 from laskutin.auth import models as _auth_models  # noqa: F401
 from laskutin.companies import models as _company_models  # noqa: F401
 from laskutin.core import ratelimit as _ratelimit  # noqa: F401

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -32,6 +32,7 @@ _STATUS_BY_ERROR: list[tuple[type[errors.DomainError], int]] = [
     (errors.Unauthenticated, 401),
     (errors.NotFound, 404),
     (errors.Conflict, 409),
+    (errors.PreconditionFailed, 412),
     (errors.Locked, 423),
     (errors.TooManyRequests, 429),
     (errors.PermissionDenied, 403),
@@ -236,7 +237,18 @@ async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
     return render(request, problem, language=language, detail=detail)
 
 
+async def _on_idempotent_replay(request: Request, exc: Exception) -> Response:
+    from laskutin.api.idempotency import IdempotentReplay
+
+    assert isinstance(exc, IdempotentReplay)
+    return exc.response
+
+
 def install_problem_handlers(app: FastAPI) -> None:
+    from laskutin.api.idempotency import IdempotentReplay
+
+    # Not a problem: a retried POST answers its first answer (laskutin.api.idempotency).
+    app.add_exception_handler(IdempotentReplay, _on_idempotent_replay)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(errors.DomainError, _on_domain_error)

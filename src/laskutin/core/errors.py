@@ -34,6 +34,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class PreconditionFailed(DomainError):
+    """A conditional request's precondition does not hold (412): the ``If-Match`` ETag is not
+    the resource's current one, so it changed since the client read it."""
+
+    code = "precondition-failed"
+
+
 class PermissionDenied(DomainError):
     code = "forbidden"
 

@@ -89,6 +89,31 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "sv": "Begäran står i konflikt med objektets nuvarande tillstånd.",
         "en": "The request conflicts with the current state of the resource.",
     },
+    # conditional requests and idempotency (laskutin.api.etag, laskutin.api.idempotency)
+    "precondition-failed": {
+        "fi": "Kohde on muuttunut",
+        "sv": "Objektet har ändrats",
+        "en": "The resource has changed",
+    },
+    "precondition-failed.detail": {
+        "fi": "Kohdetta on muutettu sen jälkeen, kun luit sen (If-Match ei täsmää). Lataa se "
+        "uudelleen ja yritä sitten uudestaan.",
+        "sv": "Objektet har ändrats sedan du läste det (If-Match stämmer inte). Läs in det på "
+        "nytt och försök sedan igen.",
+        "en": "The resource has changed since you read it (If-Match does not match). Reload it "
+        "and try again.",
+    },
+    "idempotency-key-in-use": {
+        "fi": "Idempotency-Key on käytössä",
+        "sv": "Idempotency-Key används redan",
+        "en": "Idempotency-Key in use",
+    },
+    "idempotency-key-in-use.detail": {
+        "fi": "Toinen pyyntö samalla Idempotency-Key-avaimella on kesken. Yritä hetken kuluttua "
+        "uudelleen.",
+        "sv": "En annan begäran med samma Idempotency-Key pågår. Försök igen om en stund.",
+        "en": "Another request with the same Idempotency-Key is in progress. Try again shortly.",
+    },
     "forbidden": {
         "fi": "Ei oikeutta",
         "sv": "Ingen behörighet",

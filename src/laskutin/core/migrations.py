@@ -19,6 +19,8 @@ from laskutin.core.settings import PROJECT_ROOT, Settings
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 # Tables the app role may read but never change.
 READ_ONLY_FOR_APP = ("alembic_version", "schema_history")
+# Tables the app role may read and append to, never change or delete from (the audit trail).
+APPEND_ONLY_FOR_APP = ("audit_events",)
 
 
 def alembic_config(settings: Settings) -> Config:

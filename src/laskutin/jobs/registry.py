@@ -66,6 +66,7 @@ def _register(
 
 def load_all_jobs() -> dict[str, JobSpec]:
     """Import every domain's tasks module so their jobs are registered."""
+    import laskutin.api.tasks
     import laskutin.auth.tasks
     import laskutin.system.tasks  # noqa: F401
 
