@@ -5,7 +5,6 @@ from laskutin.audit import models as _audit_models  # noqa: F401
 from laskutin.auth import models as _auth_models  # noqa: F401
 from laskutin.companies import models as _company_models  # noqa: F401
 from laskutin.core import ratelimit as _ratelimit  # noqa: F401
-from laskutin.core import ratelimit as _ratelimit  # noqa: F401
 from laskutin.core.models import Base
 from laskutin.customers import models as _customer_models  # noqa: F401
 from laskutin.invoices import models as _invoice_models  # noqa: F401

@@ -62,3 +62,85 @@ async def member(ctx: FactoryContext) -> Resource:
     answer = await ctx.client.get(f"/api/v1/members/{user.id}", headers=await ctx.headers())
     assert answer.status_code == 200, answer.text
     return Resource(id=str(user.id), data=answer.json())
+
+
+@resource_factory("customers")
+async def customer(ctx: FactoryContext) -> Resource:
+    """A customer of company B, with distinctive name, e-mail and notes."""
+    tag = uuid.uuid4().hex[:8]
+    answer = await ctx.client.post(
+        "/api/v1/customers",
+        json={
+            "name": f"Asiakas B-{tag} Oy",
+            "business_id": "0116297-6",
+            "email": f"b-customer.{tag}@harness.example.fi",
+            "notes": f"Vain yritykselle B {tag}",
+            "billing_address": {"street": f"Bkatu {tag}", "city": "Turku"},
+        },
+        headers=await ctx.headers(),
+    )
+    assert answer.status_code == 201, answer.text
+    return Resource(id=answer.json()["id"], data=answer.json())
+
+
+@resource_factory("invoices")
+async def invoice(ctx: FactoryContext) -> Resource:
+    """An issued invoice of company B (with a payment: issue, credit and payments all have
+    something to act on), with a distinctive line and notes."""
+    from tests.contract.invoicing import line, make_customer, make_seller
+
+    assert isinstance(ctx.auth, TokenAuth)
+    tag = uuid.uuid4().hex[:8]
+    await make_seller(ctx.auth, ctx.company)
+    customer_id = await make_customer(ctx.auth, ctx.company, name=f"Laskutettava B-{tag} Oy")
+    headers = await ctx.headers()
+    created = await ctx.client.post(
+        "/api/v1/invoices",
+        json={
+            "customer_id": customer_id,
+            "notes": f"Vain yritykselle B {tag}",
+            "lines": [line(description=f"Rivi B-{tag}")],
+        },
+        headers=headers,
+    )
+    assert created.status_code == 201, created.text
+    invoice_id = created.json()["id"]
+    issued = await ctx.client.post(f"/api/v1/invoices/{invoice_id}/issue", headers=headers)
+    assert issued.status_code == 200, issued.text
+    return Resource(id=invoice_id, data=issued.json())
+
+
+@resource_factory("payments")
+async def payment(ctx: FactoryContext) -> Resource:
+    """A payment of an issued invoice of company B (path: /invoices/{id}/payments/{payment_id})."""
+    made = await invoice(ctx)
+    answer = await ctx.client.post(
+        f"/api/v1/invoices/{made.id}/payments",
+        json={
+            "payment_date": "2026-01-15",
+            "amount": "10.00",
+            "payer_name": f"Maksaja B-{uuid.uuid4().hex[:8]}",
+        },
+        headers=await ctx.headers(),
+    )
+    assert answer.status_code == 201, answer.text
+    return Resource(id=answer.json()["id"], data=answer.json(), path_params={"id": made.id})
+
+
+@resource_factory("products")
+async def product(ctx: FactoryContext) -> Resource:
+    """A product of company B, with a distinctive code and names."""
+    tag = uuid.uuid4().hex[:8]
+    answer = await ctx.client.post(
+        "/api/v1/products",
+        json={
+            "code": f"B-{tag}",
+            "names": {"fi": f"Tuote B-{tag}", "en": f"Product B-{tag}"},
+            "unit": "h",
+            "unit_price": "85.50",
+            "rate_class": "general",
+        },
+        headers=await ctx.headers(),
+    )
+    assert answer.status_code == 201, answer.text
+    return Resource(id=answer.json()["id"], data=answer.json())

@@ -6,7 +6,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laskutin.auth.service import signup
-from laskutin.companies.models import Company
+from laskutin.companies.models import Company, CompanyBankAccount
+from laskutin.finnish.bank import bic_for_iban
 from laskutin.system.seeding import seeder
 
 DEMO_EMAIL = "demo@example.com"
@@ -14,11 +15,15 @@ DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "Tilisiirto-Eräpäivä-42"  # noqa: S105
 DEMO_COMPANY = "Demo Oy"
 DEMO_BUSINESS_ID = "1234567-1"  # a valid check digit (finnish-invoicing.md §6), not a real firm
+DEMO_VAT_NUMBER = "FI12345671"  # FI + the Y-tunnus digits
+# The FFI bank barcode guide's example account (valid IBAN and national check digits; Nordea).
+DEMO_IBAN = "FI2112345600000785"
 
 
 @seeder(10)
 async def seed_demo_company(session: AsyncSession) -> list[str]:
-    """A verified demo user who owns "Demo Oy"."""
+    """A verified demo user who owns "Demo Oy", with what issuing needs: a Y-tunnus, a VAT
+    number, an address in Helsinki and a Finnish bank account."""
     result = await signup(
         session,
         email=DEMO_EMAIL,
@@ -32,6 +37,22 @@ async def seed_demo_company(session: AsyncSession) -> list[str]:
     await session.execute(
         update(Company)
         .where(Company.id == result.company_id)
-        .values(business_id=DEMO_BUSINESS_ID, vat_number="FI12345671")
+        .values(
+            business_id=DEMO_BUSINESS_ID,
+            vat_number=DEMO_VAT_NUMBER,
+            street_address="Mannerheimintie 1",
+            postal_code="00100",
+            city="Helsinki",
+            country_code="FI",
+            email="laskutus@demo.example.com",
+            phone="+358 9 123 4567",
+        )
     )
+    # signup() left the session acting for the new company (row-level security).
+    session.add(
+        CompanyBankAccount(
+            company_id=result.company_id, position=0, iban=DEMO_IBAN, bic=bic_for_iban(DEMO_IBAN)
+        )
+    )
+    await session.flush()
     return [f"demo sign-in: {DEMO_EMAIL} / {DEMO_PASSWORD}  (company {DEMO_COMPANY})"]

@@ -1,5 +1,5 @@
-"""Routes of the active company and its members (``company_router`` and ``members_router``,
-included under /api/v1 by api/router.py).
+"""Routes of the active company (its settings, logo and audit trail) and its members
+(``company_router`` and ``members_router``, included under /api/v1 by api/router.py).
 
 Authorisation is a dependency: :data:`ActorDep` reads the acting member's current role, and
 :data:`ManagedMember` looks the path's member up in the active company (404 for anyone else,
@@ -12,19 +12,26 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
+from laskutin.api.authz import Reader, SettingsManager
 from laskutin.api.deps import CurrentUser, TenantSession
-from laskutin.api.problem import PROBLEM_JSON
-from laskutin.companies import service
+from laskutin.api.etag import IfMatch, parse_etags, read_response
+from laskutin.api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page
+from laskutin.api.problem import PROBLEM_JSON, render
+from laskutin.audit.schemas import AuditEventRead
+from laskutin.companies import logo, service
 from laskutin.companies.schemas import (
     CompanyRead,
     CompanyUpdate,
+    LogoSummary,
     MemberPage,
     MemberRead,
     MemberUpdate,
 )
 from laskutin.companies.service import Actor
+from laskutin.core.errors import Problem, RuleViolation
+from laskutin.core.i18n import negotiate_language
 
 
 async def _actor(claims: CurrentUser, session: TenantSession) -> Actor:
@@ -61,30 +68,191 @@ company_router = APIRouter(prefix="/company", tags=["company"])
 members_router = APIRouter(prefix="/members", tags=["members"])
 
 
+_PRECONDITION: Responses = {
+    412: _problem("If-Match names an older version: read the resource again and retry")
+}
+_INVALID: Responses = {422: _problem("A value was refused; the field is named")}
+_NOT_MODIFIED: Responses = {304: {"description": "Not modified: If-None-Match names the ETag"}}
+_ETAG_HEADER = {"ETag": {"description": "Strong entity tag", "schema": {"type": "string"}}}
+_NO_LOGO: Responses = {404: _problem("The company has no logo")}
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+_LOGO_CONTENT = {media: _BINARY for media in logo.LOGO_TYPES}
+LOGO_CACHE_CONTROL = "private, no-cache"
+
+
 @company_router.get(
     "",
     operation_id="company-get",
-    summary="The active company",
-    responses=_UNAUTHENTICATED,
+    summary="The active company and its invoicing settings (every role)",
+    response_model=CompanyRead,
+    responses={
+        200: {"description": "The company", "headers": _ETAG_HEADER},
+        **_NOT_MODIFIED,
+        **_UNAUTHENTICATED,
+    },
 )
-async def get_company(actor: ActorDep, session: TenantSession) -> CompanyRead:
-    return await service.get_company(session, actor=actor)
+async def get_company(actor: Reader, session: TenantSession, request: Request) -> Response:
+    """With a strong ``ETag``; ``If-None-Match`` naming it answers 304. ``missing_for_issuing``
+    lists what the company still needs before it can issue invoices."""
+    return read_response(await service.get_company(session, actor=actor), request)
 
 
 @company_router.patch(
     "",
     operation_id="company-update",
-    summary="Change the active company's details (owner, admin; the plan: owner)",
-    responses={**_UNAUTHENTICATED, **_FORBIDDEN},
+    summary="Change the active company's settings (owner, admin; the plan: owner)",
+    response_model=CompanyRead,
+    responses={
+        200: {"description": "The changed company", "headers": _ETAG_HEADER},
+        **_UNAUTHENTICATED,
+        **_FORBIDDEN,
+        **_PRECONDITION,
+        **_INVALID,
+    },
 )
 async def update_company(
-    body: CompanyUpdate, actor: ActorDep, session: TenantSession
-) -> CompanyRead:
-    """Send only the fields to change. The Y-tunnus is checked and stored as ``NNNNNNN-C``; a
-    VAT number must be ``FI`` + the digits of the Y-tunnus. A bad value answers 422 naming the
-    field."""
+    body: CompanyUpdate,
+    actor: SettingsManager,
+    session: TenantSession,
+    request: Request,
+    if_match: IfMatch,
+) -> Response:
+    """Send only the fields to change; all change or none. The Y-tunnus is checked and stored
+    as ``NNNNNNN-C``; a VAT number must be ``FI`` + the digits of the Y-tunnus.
+    ``bank_accounts`` replaces the whole list (IBANs checked, stored without spaces; a
+    missing BIC is derived from a Finnish IBAN). ``next_invoice_number`` may not reach back
+    to numbers already issued with the prefix. A bad value answers 422 naming the field (e.g.
+    ``bank_accounts.0.iban``); a stale ``If-Match`` 412."""
     changes = body.model_dump(exclude_unset=True)
-    return await service.update_company(session, actor=actor, changes=changes)
+    company = await service.update_company(session, actor=actor, changes=changes, if_match=if_match)
+    return read_response(company, request)
+
+
+@company_router.get(
+    "/audit",
+    operation_id="company-audit",
+    summary="Changes of the company's settings, newest first (every role)",
+    responses=_UNAUTHENTICATED,
+)
+async def company_audit(
+    actor: Reader,
+    session: TenantSession,
+    limit: LimitParam = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
+) -> Page[AuditEventRead]:
+    """Actions: ``updated`` (``changes``: each changed field as ``[old, new]``),
+    ``logo_updated`` and ``logo_removed``."""
+    return await service.company_audit(session, actor=actor, limit=limit, cursor=cursor)
+
+
+@company_router.get(
+    "/logo",
+    operation_id="company-logo-get",
+    summary="The company's logo image (every role)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The image, as uploaded",
+            "content": _LOGO_CONTENT,
+            "headers": {
+                **_ETAG_HEADER,
+                "Cache-Control": {"description": "private", "schema": {"type": "string"}},
+            },
+        },
+        **_NOT_MODIFIED,
+        **_UNAUTHENTICATED,
+        **_NO_LOGO,
+    },
+)
+async def get_logo(actor: Reader, session: TenantSession, request: Request) -> Response:
+    """The bytes with their content type, a strong ``ETag`` (the quoted SHA-256) and
+    ``Cache-Control: private, no-cache``: a browser keeps it and revalidates with
+    ``If-None-Match`` (304)."""
+    image = await service.get_logo(session, actor=actor)
+    headers = {"ETag": image.etag, "Cache-Control": LOGO_CACHE_CONTROL}
+    if _if_none_match_hits(request.headers.get("if-none-match"), image.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(content=image.data, media_type=image.content_type, headers=headers)
+
+
+def _if_none_match_hits(header: str | None, etag: str) -> bool:
+    if header is None:
+        return False
+    if header.strip() == "*":
+        return True
+    return any(tag == etag for _, tag in parse_etags(header) or [])
+
+
+def _logo_problem(request: Request, exc: RuleViolation, status: int) -> Response:
+    language = negotiate_language(request.headers.get("accept-language"))
+    title_key = "request-too-large" if status == 413 else "http-error"
+    problem = Problem(status, exc.code, title_key, exc.code, params={"status": status})
+    return render(request, problem, language=language, detail=exc.message(language))
+
+
+async def _read_limited(request: Request) -> bytes:
+    """The body, refused (LogoTooLarge) as soon as it passes the limit: never read whole."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit():
+        logo.check_size(int(declared))
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        logo.check_size(size)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@company_router.put(
+    "/logo",
+    operation_id="company-logo-put",
+    summary="Upload or replace the logo: PNG or JPEG, at most 512 KiB (owner, admin)",
+    response_model=LogoSummary,
+    responses={
+        **_UNAUTHENTICATED,
+        **_FORBIDDEN,
+        **_PRECONDITION,
+        413: _problem("The file is over 512 KiB"),
+        415: _problem("Not image/png or image/jpeg"),
+        422: _problem("Not a readable image of the declared type, or over 8000 pixels a side"),
+    },
+    openapi_extra={"requestBody": {"required": True, "content": _LOGO_CONTENT}},
+)
+async def put_logo(
+    actor: SettingsManager, session: TenantSession, request: Request, if_match: IfMatch
+) -> Any:
+    """The raw image is the body, with ``Content-Type: image/png`` or ``image/jpeg``. The
+    bytes must be that format (magic bytes) with a readable size (PNG IHDR, JPEG SOF). Kept
+    in the database; ``If-Match`` (the logo's ETag) is optional."""
+    try:
+        logo.check_type(request.headers.get("content-type"))
+        data = await _read_limited(request)
+    except logo.LogoUnsupportedType as exc:
+        return _logo_problem(request, exc, 415)
+    except logo.LogoTooLarge as exc:
+        return _logo_problem(request, exc, 413)
+    return await service.put_logo(
+        session,
+        actor=actor,
+        content_type=request.headers.get("content-type"),
+        data=data,
+        if_match=if_match,
+    )
+
+
+@company_router.delete(
+    "/logo",
+    operation_id="company-logo-delete",
+    status_code=204,
+    summary="Remove the logo (owner, admin)",
+    responses={**_UNAUTHENTICATED, **_FORBIDDEN, **_NO_LOGO, **_PRECONDITION},
+)
+async def delete_logo(
+    actor: SettingsManager, session: TenantSession, if_match: IfMatch
+) -> Response:
+    await service.delete_logo(session, actor=actor, if_match=if_match)
+    return Response(status_code=204)
 
 
 @members_router.get(

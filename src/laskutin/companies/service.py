@@ -21,33 +21,56 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import Numeric, cast, delete, func, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from laskutin.api.etag import check_if_match, etag_of
+from laskutin.api.pagination import Page
+from laskutin.audit import service as audit
+from laskutin.audit.schemas import AuditEventRead
 from laskutin.auth.models import RefreshToken, User
 from laskutin.auth.tokens import AccessClaims, NotAMember
-from laskutin.companies import domain
+from laskutin.companies import domain, logo, settings
 from laskutin.companies.domain import Permission, Role
-from laskutin.companies.models import Company, Membership
-from laskutin.companies.schemas import CompanyRead, MemberPage, MemberRead
+from laskutin.companies.models import (
+    Company,
+    CompanyBankAccount,
+    CompanyLogo,
+    Membership,
+    NumberSeries,
+)
+from laskutin.companies.schemas import (
+    BankAccountRead,
+    CompanyRead,
+    LogoSummary,
+    MemberPage,
+    MemberRead,
+)
+from laskutin.companies.settings import InvoiceLanguage, ReferenceType
 from laskutin.core import clock
 from laskutin.core.errors import (
     FieldError,
     NotFound,
     PermissionDenied,
+    PreconditionFailed,
     RuleViolation,
     ValidationFailed,
 )
+from laskutin.finnish.bank import format_iban
 from laskutin.finnish.business_ids import (
     normalise_business_id,
     normalise_finnish_vat_number,
     vat_number_from_business_id,
 )
+from laskutin.invoices.models import Invoice
 
 MEMBERS_DEFAULT_LIMIT = 50
 MEMBERS_MAX_LIMIT = 200
@@ -111,14 +134,94 @@ def require(actor: Actor, permission: Permission) -> None:
 
 # --- the company -----------------------------------------------------------------------------
 
+COMPANY_RESOURCE = "company"
+LOGO_URL = "/api/v1/company/logo"
+# Derived from the other fields: not a change of its own in the audit trail.
+_NOT_AUDITED = frozenset({"missing_for_issuing"})
+_OPTIONAL_TEXT = ("street_address", "city")
+_NORMALISED: dict[str, Callable[[Any], Any]] = {
+    "email": settings.normalise_email,
+    "phone": settings.normalise_phone,
+    "website": settings.normalise_website,
+    "penalty_interest_percent": settings.normalise_penalty_interest,
+    "einvoice_address": settings.normalise_einvoice_address,
+    "einvoice_operator": settings.normalise_einvoice_operator,
+}
 
-def _company_read(company: Company) -> CompanyRead:
+
+async def _bank_accounts(session: AsyncSession, company_id: uuid.UUID) -> list[BankAccountRead]:
+    rows = await session.execute(
+        select(CompanyBankAccount.iban, CompanyBankAccount.bic)
+        .where(CompanyBankAccount.company_id == company_id)
+        .order_by(CompanyBankAccount.position)
+    )
+    return [
+        BankAccountRead(iban=iban, iban_formatted=format_iban(iban), bic=bic)
+        for iban, bic in rows.all()
+    ]
+
+
+async def _series(session: AsyncSession, company_id: uuid.UUID) -> tuple[str, int]:
+    row = (
+        await session.execute(
+            select(NumberSeries.prefix, NumberSeries.next_number).where(
+                NumberSeries.company_id == company_id,
+                NumberSeries.kind == settings.INVOICE_SERIES,
+            )
+        )
+    ).one_or_none()
+    return ("", 1) if row is None else (row[0], row[1])
+
+
+async def _logo_summary(session: AsyncSession, company_id: uuid.UUID) -> LogoSummary | None:
+    """The logo's facts without loading the image (octet_length reads the stored size)."""
+    row = (
+        await session.execute(
+            select(
+                CompanyLogo.content_type,
+                func.octet_length(CompanyLogo.data),
+                CompanyLogo.sha256,
+                CompanyLogo.updated_at,
+            ).where(CompanyLogo.company_id == company_id)
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    content_type, size, sha256, updated_at = row
+    return LogoSummary(
+        content_type=content_type, size=size, sha256=sha256, url=LOGO_URL, updated_at=updated_at
+    )
+
+
+async def _company_read(session: AsyncSession, company: Company) -> CompanyRead:
+    accounts = await _bank_accounts(session, company.id)
+    prefix, next_number = await _series(session, company.id)
     return CompanyRead(
         id=company.id,
         name=company.name,
         business_id=company.business_id,
         vat_number=company.vat_number,
         plan=company.plan,
+        street_address=company.street_address,
+        postal_code=company.postal_code,
+        city=company.city,
+        country_code=company.country_code,
+        email=company.email,
+        phone=company.phone,
+        website=company.website,
+        bank_accounts=accounts,
+        payment_terms_days=company.payment_terms_days,
+        penalty_interest_percent=company.penalty_interest_percent,
+        reference_type=ReferenceType(company.reference_type),
+        invoice_language=InvoiceLanguage(company.invoice_language),
+        einvoice_address=company.einvoice_address,
+        einvoice_operator=company.einvoice_operator,
+        invoice_number_prefix=prefix,
+        next_invoice_number=next_number,
+        logo=await _logo_summary(session, company.id),
+        missing_for_issuing=settings.missing_for_issuing(
+            business_id=company.business_id, bank_account_count=len(accounts)
+        ),
     )
 
 
@@ -133,29 +236,66 @@ async def _company(session: AsyncSession, company_id: uuid.UUID, *, lock: bool =
 
 
 async def get_company(session: AsyncSession, *, actor: Actor) -> CompanyRead:
-    return _company_read(await _company(session, actor.company_id))
+    """The active company and its settings (every role)."""
+    require(actor, Permission.READ)
+    return await _company_read(session, await _company(session, actor.company_id))
+
+
+async def _locked_for_change(
+    session: AsyncSession, actor: Actor, if_match: str | None
+) -> tuple[Company, CompanyRead]:
+    """Authorise, lock the company row (every settings change serialises on it, on every
+    replica) and only then compare ``If-Match`` with the current ETag."""
+    require(actor, Permission.MANAGE_SETTINGS)
+    company = await _company(session, actor.company_id, lock=True)
+    before = await _company_read(session, company)
+    check_if_match(if_match, etag_of(before))
+    return company, before
+
+
+async def _audit_change(
+    session: AsyncSession, actor: Actor, before: CompanyRead, after: CompanyRead
+) -> None:
+    old = {k: v for k, v in before.model_dump(mode="json").items() if k not in _NOT_AUDITED}
+    new = {k: v for k, v in after.model_dump(mode="json").items() if k not in _NOT_AUDITED}
+    changes = audit.diff(old, new)
+    if changes:
+        await audit.record(
+            session,
+            resource_type=COMPANY_RESOURCE,
+            resource_id=actor.company_id,
+            action="updated",
+            actor=actor,
+            changes=changes,
+        )
 
 
 async def update_company(
-    session: AsyncSession, *, actor: Actor, changes: dict[str, Any]
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    changes: dict[str, Any],
+    if_match: str | None = None,
 ) -> CompanyRead:
-    """Change the fields in ``changes`` (only those the client sent).
+    """Change the fields in ``changes`` (only those the client sent), all or nothing.
 
     Needs MANAGE_SETTINGS (owner, admin); changing the plan needs MANAGE_OWNERSHIP (owner).
-    The Y-tunnus and VAT number are normalised; a VAT number must belong to the Y-tunnus
-    (``FI`` + its digits) when both are set. Field errors name the field (422).
+    Every value is checked by :mod:`laskutin.companies.settings` and the Finnish rules before
+    anything is written; a refused value raises a RuleViolation naming its field (422), and
+    the request's transaction rolls back, so nothing is half-changed. ``if_match`` (the
+    ``If-Match`` header) must name the current ETag (else 412). A change is audited
+    (``company``/``updated``, each changed field as ``[old, new]``).
     """
-    require(actor, Permission.MANAGE_SETTINGS)
-    company = await _company(session, actor.company_id, lock=True)
+    company, before = await _locked_for_change(session, actor, if_match)
     if "plan" in changes and changes["plan"] is not None and changes["plan"] != company.plan:
         require(actor, Permission.MANAGE_OWNERSHIP)
     if changes.get("name") is not None:  # the schema refuses null: a company keeps a name
         company.name = changes["name"]
     if "business_id" in changes:
-        value = changes["business_id"]
+        value = settings.clean_text(changes["business_id"])
         company.business_id = None if value is None else normalise_business_id(value)
     if "vat_number" in changes:
-        value = changes["vat_number"]
+        value = settings.clean_text(changes["vat_number"])
         company.vat_number = None if value is None else normalise_finnish_vat_number(value)
     if company.vat_number is not None and company.business_id is not None:
         expected = vat_number_from_business_id(company.business_id)
@@ -164,9 +304,236 @@ async def update_company(
             raise VatNumberMismatch(field=field, value=company.vat_number, expected=expected)
     if changes.get("plan") is not None:
         company.plan = changes["plan"]
+    _apply_details(company, changes)
+    if changes.get("bank_accounts") is not None:
+        await _replace_bank_accounts(session, company.id, changes["bank_accounts"])
+    if "invoice_number_prefix" in changes or "next_invoice_number" in changes:
+        await _change_series(
+            session,
+            company.id,
+            prefix=changes.get("invoice_number_prefix"),
+            next_number=changes.get("next_invoice_number"),
+        )
     await session.flush()
     await session.refresh(company)
-    return _company_read(company)
+    after = await _company_read(session, company)
+    await _audit_change(session, actor, before, after)
+    return after
+
+
+def _apply_details(company: Company, changes: dict[str, Any]) -> None:
+    """Address, contact, terms, language, e-invoicing: validated, then set on the row."""
+    if changes.get("country_code") is not None:
+        company.country_code = settings.normalise_country_code(changes["country_code"])
+    if "postal_code" in changes or "country_code" in changes:
+        company.postal_code = settings.normalise_postal_code(
+            changes.get("postal_code", company.postal_code),
+            country_code=company.country_code,
+            field="postal_code",
+        )
+    for name in _OPTIONAL_TEXT:
+        if name in changes:
+            setattr(company, name, settings.clean_text(changes[name]))
+    for name, normalise in _NORMALISED.items():
+        if name in changes:
+            setattr(company, name, normalise(changes[name]))
+    if changes.get("payment_terms_days") is not None:
+        company.payment_terms_days = changes["payment_terms_days"]
+    if changes.get("reference_type") is not None:
+        company.reference_type = ReferenceType(changes["reference_type"]).value
+    if changes.get("invoice_language") is not None:
+        company.invoice_language = InvoiceLanguage(changes["invoice_language"]).value
+
+
+async def _replace_bank_accounts(
+    session: AsyncSession, company_id: uuid.UUID, accounts: list[dict[str, Any]]
+) -> None:
+    """The new list replaces the old one, position by position (0 goes on invoices)."""
+    normalised = settings.normalise_bank_accounts(
+        [(account["iban"], account.get("bic")) for account in accounts]
+    )
+    await session.execute(
+        delete(CompanyBankAccount).where(CompanyBankAccount.company_id == company_id)
+    )
+    if normalised:
+        await session.execute(
+            insert(CompanyBankAccount),
+            [
+                {"company_id": company_id, "position": index, "iban": a.iban, "bic": a.bic}
+                for index, a in enumerate(normalised)
+            ],
+        )
+
+
+async def _highest_issued(session: AsyncSession, company_id: uuid.UUID, prefix: str) -> int | None:
+    """The highest sequence number among the company's numbered invoices whose number is
+    ``prefix`` + a number (what the series would print): the numbers a series with this
+    prefix must never reach again. Compared on the number itself, so invoices of another
+    prefix that happen to look alike count too."""
+    rest = func.substr(Invoice.number, len(prefix) + 1)
+    highest = await session.scalar(
+        select(func.max(cast(rest, Numeric))).where(
+            Invoice.company_id == company_id,
+            Invoice.number.is_not(None),
+            func.left(Invoice.number, len(prefix)) == prefix,
+            rest.regexp_match("^[1-9][0-9]{0,30}$"),
+        )
+    )
+    return None if highest is None else int(highest)
+
+
+async def _change_series(
+    session: AsyncSession, company_id: uuid.UUID, *, prefix: str | None, next_number: int | None
+) -> None:
+    """Set the invoice series' prefix and/or next number.
+
+    The row is created if missing (``INSERT ... ON CONFLICT DO NOTHING``, as issuing does) and
+    locked (``FOR UPDATE``) before the issued invoices are looked at, so an issue running at
+    the same moment either finished first (and its number is seen) or waits for this change.
+    A next number that an issued invoice of the same prefix already has, or lower, is
+    refused: it would collide with the unique (company_id, number) of invoices."""
+    new_prefix = None if prefix is None else settings.normalise_invoice_number_prefix(prefix)
+    await session.execute(
+        pg_insert(NumberSeries)
+        .values(company_id=company_id, kind=settings.INVOICE_SERIES, prefix="", next_number=1)
+        .on_conflict_do_nothing(index_elements=["company_id", "kind"])
+    )
+    series = await session.scalar(
+        select(NumberSeries)
+        .where(NumberSeries.company_id == company_id, NumberSeries.kind == settings.INVOICE_SERIES)
+        .with_for_update()
+    )
+    assert series is not None  # inserted above
+    target_prefix = series.prefix if new_prefix is None else new_prefix
+    target_next = series.next_number if next_number is None else next_number
+    highest = await _highest_issued(session, company_id, target_prefix)
+    if highest is not None and target_next <= highest:
+        field = "next_invoice_number" if next_number is not None else "invoice_number_prefix"
+        raise settings.InvoiceNumberTaken(
+            field=field,
+            number=settings.invoice_number(target_prefix, target_next),
+            prefix=target_prefix,
+            highest=highest,
+            minimum=highest + 1,
+        )
+    series.prefix = target_prefix
+    series.next_number = target_next
+
+
+# --- the logo --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogoFile:
+    content_type: str
+    data: bytes
+    sha256: str
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.sha256}"'
+
+
+async def get_logo(session: AsyncSession, *, actor: Actor) -> LogoFile:
+    """The logo's bytes (every role); NotFound when the company has none."""
+    require(actor, Permission.READ)
+    row = (
+        await session.execute(
+            select(CompanyLogo.content_type, CompanyLogo.data, CompanyLogo.sha256).where(
+                CompanyLogo.company_id == actor.company_id
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound()
+    return LogoFile(content_type=row[0], data=row[1], sha256=row[2])
+
+
+def _check_logo_if_match(if_match: str | None, current: LogoSummary | None) -> None:
+    if current is None:
+        if if_match is not None:  # nothing to match (RFC 9110 §13.1.1, also for "*")
+            raise PreconditionFailed()
+        return
+    check_if_match(if_match, f'"{current.sha256}"')
+
+
+async def put_logo(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    content_type: str | None,
+    data: bytes,
+    if_match: str | None = None,
+) -> LogoSummary:
+    """Store (or replace) the logo after :func:`laskutin.companies.logo.inspect_logo` has
+    accepted it. Needs MANAGE_SETTINGS; audited as ``logo_updated``. ``if_match`` compares
+    with the current logo's ETag (its quoted SHA-256)."""
+    require(actor, Permission.MANAGE_SETTINGS)
+    info = logo.inspect_logo(data, content_type)
+    await _company(session, actor.company_id, lock=True)
+    current = await _logo_summary(session, actor.company_id)
+    _check_logo_if_match(if_match, current)
+    digest = hashlib.sha256(data).hexdigest()
+    values = {"content_type": info.content_type, "data": data, "sha256": digest}
+    await session.execute(
+        pg_insert(CompanyLogo)
+        .values(company_id=actor.company_id, **values)
+        .on_conflict_do_update(
+            index_elements=["company_id"], set_={**values, "updated_at": func.now()}
+        )
+    )
+    summary = await _logo_summary(session, actor.company_id)
+    assert summary is not None
+    await audit.record(
+        session,
+        resource_type=COMPANY_RESOURCE,
+        resource_id=actor.company_id,
+        action="logo_updated",
+        actor=actor,
+        changes={
+            "content_type": info.content_type,
+            "size": len(data),
+            "width": info.width,
+            "height": info.height,
+            "sha256": digest,
+            "previous_sha256": None if current is None else current.sha256,
+        },
+    )
+    return summary
+
+
+async def delete_logo(session: AsyncSession, *, actor: Actor, if_match: str | None = None) -> None:
+    """Remove the logo (MANAGE_SETTINGS); NotFound when there is none. Audited as
+    ``logo_removed``."""
+    require(actor, Permission.MANAGE_SETTINGS)
+    await _company(session, actor.company_id, lock=True)
+    current = await _logo_summary(session, actor.company_id)
+    if current is None:
+        raise NotFound()
+    _check_logo_if_match(if_match, current)
+    await session.execute(delete(CompanyLogo).where(CompanyLogo.company_id == actor.company_id))
+    await audit.record(
+        session,
+        resource_type=COMPANY_RESOURCE,
+        resource_id=actor.company_id,
+        action="logo_removed",
+        actor=actor,
+        changes={"sha256": current.sha256, "content_type": current.content_type},
+    )
+
+
+async def company_audit(
+    session: AsyncSession, *, actor: Actor, limit: int, cursor: str | None
+) -> Page[AuditEventRead]:
+    """The company's settings changes, newest first (every role)."""
+    require(actor, Permission.READ)
+    return await audit.list_events(
+        session,
+        resource_type=COMPANY_RESOURCE,
+        resource_id=actor.company_id,
+        limit=limit,
+        cursor=cursor,
+    )
 
 
 # --- members ---------------------------------------------------------------------------------

@@ -34,6 +34,14 @@ class Product(Base):
             "vat_category IN ('S', 'Z', 'E', 'AE', 'K', 'G', 'O')", name="vat_category"
         ),
         Index("ix_products_company_id_code", "company_id", "code"),
+        # A code is unique among the company's active products (migration 20261125_0009).
+        Index(
+            "uq_products_company_id_active_code",
+            "company_id",
+            text("lower(code)"),
+            unique=True,
+            postgresql_where=text("archived_at IS NULL AND code IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(
@@ -48,7 +56,7 @@ class Product(Base):
     prices_include_vat: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     vat_category: Mapped[str] = mapped_column(String(2), default="S", server_default="S")
     # finnish.vat.RateClass for category S (general, foodstuffs, ...); the rate follows the date.
-    rate_class: Mapped[str | None] = mapped_column(String(30))
+    rate_class: Mapped[str | None] = mapped_column(String(40))
     vat_ground: Mapped[str | None] = mapped_column(String(40))  # finnish.vat ground key, non-S
     archived_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(
