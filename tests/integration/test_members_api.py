@@ -407,3 +407,54 @@ async def test_removal_ends_the_members_sessions_in_that_company(
     # Sessions in the user's own company are untouched.
     own = await client.post(REFRESH, json={"refresh_token": tokens["refresh_token"]})
     assert own.status_code == 200, own.text
+
+
+async def test_member_changes_carry_etags_and_are_audited(
+    client: AsyncClient, auth: TokenAuth
+) -> None:
+    company = await auth.new_company("A")
+    owner = await auth.as_role(company, Role.OWNER)
+    target = await member_id(auth, company, Role.MEMBER)
+    read = await client.get(f"{MEMBERS}/{target}", headers=owner)
+    assert read.status_code == 200, read.text
+    etag = read.headers["etag"]
+    not_modified = await client.get(f"{MEMBERS}/{target}", headers={**owner, "If-None-Match": etag})
+    assert not_modified.status_code == 304
+
+    changed = await client.patch(
+        f"{MEMBERS}/{target}", json={"role": "admin"}, headers={**owner, "If-Match": etag}
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.headers["etag"] != etag
+    # The old tag is stale now: neither a change nor a removal goes through with it.
+    problem(
+        await client.patch(
+            f"{MEMBERS}/{target}", json={"role": "member"}, headers={**owner, "If-Match": etag}
+        ),
+        412,
+        "precondition-failed",
+    )
+    problem(
+        await client.delete(f"{MEMBERS}/{target}", headers={**owner, "If-Match": etag}),
+        412,
+        "precondition-failed",
+    )
+    assert (await client.get(f"{MEMBERS}/{target}", headers=owner)).json()["role"] == "admin"
+    removed = await client.delete(
+        f"{MEMBERS}/{target}", headers={**owner, "If-Match": changed.headers["etag"]}
+    )
+    assert removed.status_code == 204, removed.text
+
+    trail = await client.get(f"{COMPANY}/audit", headers=owner)
+    assert trail.status_code == 200, trail.text
+    events = [(e["action"], e["changes"]) for e in trail.json()["items"]]
+    assert events[:2] == [
+        (
+            "member_removed",
+            {"user_id": target, "email": events[0][1]["email"], "role": ["admin", None]},
+        ),
+        (
+            "member_role_changed",
+            {"user_id": target, "email": events[0][1]["email"], "role": ["member", "admin"]},
+        ),
+    ]

@@ -277,25 +277,48 @@ async def list_members(
     "/{user_id}",
     operation_id="members-get",
     summary="One member of the active company",
-    responses={**_UNAUTHENTICATED, **_NOT_FOUND},
+    response_model=MemberRead,
+    responses={
+        200: {"headers": _ETAG_HEADER},
+        **_NOT_MODIFIED,
+        **_UNAUTHENTICATED,
+        **_NOT_FOUND,
+    },
 )
-async def get_member(user_id: uuid.UUID, actor: ActorDep, session: TenantSession) -> MemberRead:
-    return await service.get_member(session, actor=actor, user_id=user_id)
+async def get_member(
+    user_id: uuid.UUID, actor: ActorDep, session: TenantSession, request: Request
+) -> Response:
+    return read_response(await service.get_member(session, actor=actor, user_id=user_id), request)
 
 
 @members_router.patch(
     "/{user_id}",
     operation_id="members-update",
     summary="Change a member's role (owner, admin; owners only by an owner)",
-    responses={**_UNAUTHENTICATED, **_FORBIDDEN, **_NOT_FOUND},
+    response_model=MemberRead,
+    responses={
+        200: {"headers": _ETAG_HEADER},
+        **_UNAUTHENTICATED,
+        **_FORBIDDEN,
+        **_NOT_FOUND,
+        **_PRECONDITION,
+    },
 )
 async def change_role(
-    body: MemberUpdate, member: ManagedMember, actor: ActorDep, session: TenantSession
-) -> MemberRead:
+    body: MemberUpdate,
+    member: ManagedMember,
+    actor: ActorDep,
+    session: TenantSession,
+    request: Request,
+    if_match: IfMatch,
+) -> Response:
     """Only an owner makes someone an owner or changes an owner's role. The company keeps at
     least one owner: the last one cannot step down (422, ``/problems/last-owner``). The new
     role applies to the member's next request."""
-    return await service.change_role(session, actor=actor, user_id=member.user_id, role=body.role)
+    changed = await service.change_role(
+        session, actor=actor, user_id=member.user_id, role=body.role, if_match=if_match
+    )
+    return read_response(changed, request)
 
 
 @members_router.delete(
@@ -303,12 +326,14 @@ async def change_role(
     operation_id="members-remove",
     status_code=204,
     summary="Remove a member (owner, admin), or leave the company yourself",
-    responses={**_UNAUTHENTICATED, **_FORBIDDEN, **_NOT_FOUND},
+    responses={**_UNAUTHENTICATED, **_FORBIDDEN, **_NOT_FOUND, **_PRECONDITION},
 )
-async def remove_member(member: ManagedMember, actor: ActorDep, session: TenantSession) -> Response:
+async def remove_member(
+    member: ManagedMember, actor: ActorDep, session: TenantSession, if_match: IfMatch
+) -> Response:
     """Never the last owner (422, ``/problems/last-owner``). Takes effect at once: the member's
     sessions in this company end (refresh answers 401), the company leaves their
     /api/v1/me, and their next request to it answers 401. An access token already issued is
     refused wherever the membership is read, and expires within 15 minutes anyway."""
-    await service.remove_member(session, actor=actor, user_id=member.user_id)
+    await service.remove_member(session, actor=actor, user_id=member.user_id, if_match=if_match)
     return Response(status_code=204)

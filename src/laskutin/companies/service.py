@@ -622,15 +622,45 @@ async def _locked_roles(session: AsyncSession, company_id: uuid.UUID) -> dict[uu
     return {user_id: role for user_id, role in rows.all()}
 
 
+async def _audit_member(
+    session: AsyncSession, actor: Actor, action: str, changes: dict[str, Any]
+) -> None:
+    """Member changes are events of the company's trail (GET /company/audit)."""
+    await audit.record(
+        session,
+        resource_type=COMPANY_RESOURCE,
+        resource_id=actor.company_id,
+        action=action,
+        actor=actor,
+        changes=changes,
+    )
+
+
+async def _check_member_if_match(
+    session: AsyncSession, actor: Actor, user_id: uuid.UUID, if_match: str | None
+) -> MemberRead:
+    """The member as now (memberships already locked), compared with ``If-Match`` (412)."""
+    member = await get_member(session, actor=actor, user_id=user_id)
+    check_if_match(if_match, etag_of(member))
+    return member
+
+
 async def change_role(
-    session: AsyncSession, *, actor: Actor, user_id: uuid.UUID, role: Role
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    user_id: uuid.UUID,
+    role: Role,
+    if_match: str | None = None,
 ) -> MemberRead:
     """Give a member another role. Owners and admins manage members; only an owner makes or
     changes owners; the company keeps an owner (an owner may step down only if another owner
-    remains). Changing one's own role needs the same rights as changing anyone's."""
+    remains). Changing one's own role needs the same rights as changing anyone's. Audited as
+    ``member_role_changed``; ``if_match`` must name the member's current ETag (else 412)."""
     roles = await _locked_roles(session, actor.company_id)
     if user_id not in roles:
         raise NotFound()
+    member = await _check_member_if_match(session, actor, user_id, if_match)
     actor_role = roles.get(actor.user_id)
     if actor_role is None:
         raise NotAMember()
@@ -645,25 +675,35 @@ async def change_role(
             .where(Membership.company_id == actor.company_id, Membership.user_id == user_id)
             .values(role=role)
         )
+        await _audit_member(
+            session,
+            actor,
+            "member_role_changed",
+            {"user_id": str(user_id), "email": member.email, "role": [current, role]},
+        )
     return await get_member(session, actor=actor, user_id=user_id)
 
 
-async def remove_member(session: AsyncSession, *, actor: Actor, user_id: uuid.UUID) -> None:
+async def remove_member(
+    session: AsyncSession, *, actor: Actor, user_id: uuid.UUID, if_match: str | None = None
+) -> None:
     """Remove a member (owners and admins; any member may leave). Never the last owner.
 
     Takes effect at once for new tokens: the removed user's refresh tokens for this company are
     revoked (and a refresh checks the membership anyway), sign-in and switching company no
     longer offer the company, and every request that reads the acting member answers 401. An
-    access token already issued expires within its lifetime (at most 15 minutes)."""
+    access token already issued expires within its lifetime (at most 15 minutes). Audited as
+    ``member_removed``; ``if_match`` must name the member's current ETag (else 412)."""
     roles = await _locked_roles(session, actor.company_id)
     if user_id not in roles:
         raise NotFound()
+    member = await _check_member_if_match(session, actor, user_id, if_match)
     actor_role = roles.get(actor.user_id)
     if actor_role is None:
         raise NotAMember()
     if user_id != actor.user_id and not domain.can_manage_member(actor_role, roles[user_id]):
         raise PermissionDenied()
-    remaining = {member: role for member, role in roles.items() if member != user_id}
+    remaining = {other: role for other, role in roles.items() if other != user_id}
     if not domain.leaves_an_owner(remaining.values()):
         raise LastOwner()
     await session.execute(
@@ -679,4 +719,10 @@ async def remove_member(session: AsyncSession, *, actor: Actor, user_id: uuid.UU
             RefreshToken.revoked_at.is_(None),
         )
         .values(revoked_at=clock.now())
+    )
+    await _audit_member(
+        session,
+        actor,
+        "member_removed",
+        {"user_id": str(user_id), "email": member.email, "role": [member.role, None]},
     )
