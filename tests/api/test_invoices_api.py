@@ -14,6 +14,7 @@ from httpx import AsyncClient, Response
 from laskutin.companies.domain import Role
 from laskutin.core import clock
 from laskutin.finnish.barcode import parse_virtual_barcode
+from laskutin.finnish.vat import RateClass
 from tests.contract.auth import TokenAuth
 from tests.contract.harness import Company
 from tests.contract.invoicing import IBAN, line, make_customer, make_product, make_seller
@@ -326,6 +327,17 @@ async def test_products_fill_lines_and_archived_customers_are_refused(
         f"{INVOICES}/{refused['id']}/issue", headers=await owner(auth, company)
     )
     assert problem(answer, 422)["errors"][0]["field"] == "customer_id"
+
+
+@pytest.mark.parametrize("rate_class", list(RateClass))
+async def test_every_rate_class_of_a_product_reaches_an_issued_line(
+    client: AsyncClient, auth: TokenAuth, company: Company, rate_class: RateClass
+) -> None:
+    product_id = await make_product(auth, company, rate_class=rate_class.value)
+    made = await draft(client, auth, company, lines=[{"product_id": product_id}])
+    issued = await issue(client, auth, company, made["id"])
+    assert issued["lines"][0]["product_id"] == product_id
+    assert issued["status"] == "issued"
 
 
 async def test_patch_etag_if_match_and_delete(

@@ -141,7 +141,7 @@ class InvoiceLine(Base):
     )
     vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     vat_category: Mapped[str] = mapped_column(String(2), default="S", server_default="S")
-    rate_class: Mapped[str | None] = mapped_column(String(30))
+    rate_class: Mapped[str | None] = mapped_column(String(40))
     vat_ground: Mapped[str | None] = mapped_column(String(40))
     tax_point: Mapped[dt.date | None] = mapped_column(Date)  # kept from the original on credits
     net_amount: Mapped[Decimal] = mapped_column(MONEY)
