@@ -8,9 +8,13 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from laskutin.core import clock
 from laskutin.core.db import create_engine, session_factory, unit_of_work
 from laskutin.core.models import InstanceMetadata
 from laskutin.core.settings import Settings
+from laskutin.invoices.domain import Status
+from laskutin.invoices.models import Invoice
+from laskutin.invoices.service import status_of
 from laskutin.system import seeding
 
 
@@ -119,4 +123,18 @@ async def test_demo_company_and_user_are_seeded_and_can_sign_in(
         # verified already: no verification mail is queued for the demo user
         assert await session.scalar(text("SELECT count(*) FROM email_tokens")) == 0
         assert await session.scalar(text("SELECT count(*) FROM procrastinate_jobs")) == 0
+        # Invoicing to try: every state a list shows, made through the services' rules.
+        rows = await session.scalars(select(Invoice))
+        statuses = {status_of(invoice, clock.today()) for invoice in rows}
+        assert statuses == {
+            Status.DRAFT,
+            Status.ISSUED,
+            Status.PARTIALLY_PAID,
+            Status.PAID,
+            Status.OVERDUE,
+            Status.CREDITED,
+        }
+        assert await session.scalar(text("SELECT count(*) FROM customers")) == 3
+        assert await session.scalar(text("SELECT count(*) FROM products")) == 3
+    assert any(line.startswith("demo data:") for line in lines)
     assert await seeding.seed_demo_data(factory) is None
