@@ -107,6 +107,13 @@ class Settings(BaseSettings):
     # Where people open the web app: links in mails (verification, password reset) start here.
     public_url: str = Field(default="http://127.0.0.1:8000", min_length=1)
 
+    # --- e-invoices (docs/einvoices.md) ---
+    # The official schemas and rule sets (Finvoice 3.0 XSD, UBL 2.1 XSDs, the EN 16931 and
+    # PEPPOL schematron XSLTs), kept outside the repository in the shared folder beside it.
+    einvoice_artifacts_dir: Path = PROJECT_ROOT.parent / "shared" / "einvoice"
+    # Validate each e-invoice with them before it is stored (a fatal finding refuses it).
+    einvoice_validate: bool = True
+
     @field_validator("mail_from")
     @classmethod
     def _check_mail_from(cls, value: str) -> str:
