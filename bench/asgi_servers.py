@@ -30,170 +30,36 @@ The figures are ratios measured in one run on one machine; bench/README.md has t
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
-import http.client
 import json
 import os
 import platform
 import re
-import resource
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import asdict, dataclass
 from types import FrameType
 
-from laskutin.core import migrations
-from laskutin.core.dburl import DatabaseUrl
-from laskutin.core.embedded_pg import EmbeddedPostgres, die_with_parent
-from laskutin.core.settings import (
-    EMBEDDED_APP_ROLE,
-    EMBEDDED_DATABASE,
-    EMBEDDED_OWNER_ROLE,
-    load_settings,
+from _pg import BENCH_DIR, BIN_DIR, Environment, throwaway_database
+from _procs import (
+    HOST,
+    Server,
+    children_cpu,
+    cpu_seconds,
+    free_port,
+    machine_cpu,
+    probe,
+    wait_ready,
 )
 
-BENCH_DIR = Path(__file__).resolve().parent
-BIN_DIR = Path(sys.executable).parent
 RESULTS_DIR = BENCH_DIR / "results"
 PATHS = ("/healthz", "/readyz")
 SERVERS = ("uvicorn", "granian", "laskutin", "granian-embedded")
 SHUTDOWN_SERVERS = ("laskutin", "granian-embedded", "uvicorn", "granian")
 DRAINING = ("laskutin", "granian-embedded")  # the two that implement a drain
-HOST = "127.0.0.1"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-# --- processes ---------------------------------------------------------------------------------
-
-
-def _tree(pid: int) -> list[int]:
-    """``pid`` and all its live descendants."""
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        for task in Path(f"/proc/{current}/task").glob("*"):
-            with contextlib.suppress(OSError):
-                todo += [int(child) for child in (task / "children").read_text().split()]
-    return found
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time of a process tree, including children it has reaped (so exits are not lost)."""
-    ticks = 0
-    for member in _tree(pid):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
-            # fields[0] is the state (field 3); utime, stime, cutime, cstime are fields 14-17
-            ticks += sum(int(value) for value in fields[11:15])
-    return ticks / CLK_TCK
-
-
-def machine_cpu() -> tuple[float, float]:
-    """Seconds of CPU busy on the whole machine, and stolen by the hypervisor (/proc/stat)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = values
-    return (user + nice + system + irq + softirq) / CLK_TCK, steal / CLK_TCK
-
-
-def children_cpu() -> float:
-    """CPU of the children this process has waited for (here: the wrk that just ended)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Server:
-    name: str
-    port: int
-    command: list[str]
-    env: dict[str, str]
-    cwd: Path
-    log: Path
-    process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                self.command,
-                cwd=self.cwd,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                process_group=0,  # Ctrl-C on the benchmark reaches the benchmark only
-                preexec_fn=lambda: die_with_parent(signal.SIGTERM),  # and its death reaches us
-            )
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    def stop(self, timeout: float = 15.0) -> int | None:
-        process = self.process
-        if process is None:
-            return None
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)  # the group we created for it
-                process.wait()
-        self.process = None
-        return process.returncode
-
-    def log_tail(self, lines: int = 15) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-
-def probe(port: int, path: str, timeout: float = 1.0) -> int | str:
-    """Status of one GET on a new connection, or what went wrong."""
-    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
-    try:
-        conn.request("GET", path)
-        return conn.getresponse().status
-    except ConnectionRefusedError:
-        return "refused"
-    except ConnectionResetError:
-        return "reset"
-    except TimeoutError:
-        return "timeout"
-    except (OSError, http.client.HTTPException) as exc:
-        return type(exc).__name__
-    finally:
-        conn.close()
-
-
-def wait_ready(server: Server, port: int, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert server.process is not None
-        if server.process.poll() is not None:
-            raise SystemExit(f"{server.name} exited at start:\n{server.log_tail()}")
-        if probe(port, "/readyz") == 200:
-            return
-        time.sleep(0.1)
-    raise SystemExit(f"{server.name} was not ready within {timeout:.0f} s:\n{server.log_tail()}")
 
 
 # --- wrk -----------------------------------------------------------------------------------------
@@ -288,53 +154,6 @@ def wrk(binary: str, port: int, path: str, seconds: float, connections: int) -> 
 
 
 # --- the benchmark -----------------------------------------------------------------------------
-
-
-@dataclass
-class Environment:
-    data_dir: Path
-    database: EmbeddedPostgres
-    env: dict[str, str] = field(default_factory=dict)
-
-
-@contextlib.contextmanager
-def throwaway_database() -> Iterator[Environment]:
-    data_dir = Path(tempfile.mkdtemp(prefix="laskutin-bench-"))
-    data_dir.chmod(0o755)  # PostgreSQL runs as an unprivileged user when we are root
-    database = EmbeddedPostgres.create(data_dir)
-    try:
-        database.start(tie_to_parent=True)  # dies with this process, even on SIGKILL
-        database.ensure_database(EMBEDDED_DATABASE, EMBEDDED_OWNER_ROLE, EMBEDDED_APP_ROLE)
-
-        def url(role: str) -> str:
-            socket_dir = str(database.socket_dir)
-            return DatabaseUrl(role, EMBEDDED_DATABASE, socket_dir, 5432).libpq_url()
-
-        app_url, owner_url = url(EMBEDDED_APP_ROLE), url(EMBEDDED_OWNER_ROLE)
-        migrations.upgrade(
-            load_settings(
-                _env_file=None,
-                data_dir=data_dir,
-                database_url=app_url,
-                migration_database_url=owner_url,
-            )
-        )
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LASKUTIN_")}
-        env.update(
-            {
-                "LASKUTIN_ENV": "development",
-                "LASKUTIN_DATA_DIR": str(data_dir),
-                "LASKUTIN_DATABASE_URL": app_url,
-                "LASKUTIN_MIGRATION_DATABASE_URL": owner_url,
-                "LASKUTIN_LOG_LEVEL": "WARNING",
-                "PYTHONPATH": str(BENCH_DIR),
-                "PYTHONDONTWRITEBYTECODE": "1",
-            }
-        )
-        yield Environment(data_dir, database, env)
-    finally:
-        database.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def make_server(

@@ -60,6 +60,14 @@ class Invoice(Base):
         UniqueConstraint("company_id", "number"),
         # Lists: newest first per company, by state, by customer, by due date.
         Index("ix_invoices_company_id_invoice_date", "company_id", "invoice_date", "id"),
+        # The default list order (invoices.service.SORTS["invoice_date"]): drafts without a
+        # date first, then newest first; a filtered page stops after its rows.
+        Index(
+            "ix_invoices_company_id_list_date",
+            "company_id",
+            text("coalesce(invoice_date, 'infinity'::date)"),
+            "id",
+        ),
         Index("ix_invoices_company_id_created_at", "company_id", "created_at", "id"),
         Index("ix_invoices_company_id_customer_id", "company_id", "customer_id"),
         Index("ix_invoices_company_id_due_date", "company_id", "due_date"),
