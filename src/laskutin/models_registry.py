@@ -7,6 +7,7 @@ from laskutin.companies import models as _company_models  # noqa: F401
 from laskutin.core import ratelimit as _ratelimit  # noqa: F401
 from laskutin.core.models import Base
 from laskutin.customers import models as _customer_models  # noqa: F401
+from laskutin.delivery import models as _delivery_models  # noqa: F401
 from laskutin.documents import models as _document_models  # noqa: F401
 from laskutin.invoices import models as _invoice_models  # noqa: F401
 from laskutin.payments import models as _payment_models  # noqa: F401

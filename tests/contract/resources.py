@@ -38,7 +38,12 @@ resource_factory = REGISTRY.resource_factory
 # cross-company 404. Example for the company switch that issue 4 adds:
 #   "/api/v1/companies/{company_id}/switch": "names a company the caller belongs to; a company
 #   the caller is not a member of is refused by the membership check (tested in tests/api)",
-EXEMPTIONS: dict[str, str] = {}
+EXEMPTIONS: dict[str, str] = {
+    "/api/v1/dev/mails/{mail_id}/raw": "the development mailbox: mails that reached nobody, of "
+    "no company; 404 unless LASKUTIN_ENV is development (tests/integration/"
+    "test_invoice_delivery.py)",
+    "/api/v1/dev/mails/{mail_id}/attachments/{index}": "the development mailbox, as above",
+}
 
 for _target, _reason in EXEMPTIONS.items():
     REGISTRY.exempt(_target, _reason)
@@ -144,3 +149,22 @@ async def product(ctx: FactoryContext) -> Resource:
     )
     assert answer.status_code == 201, answer.text
     return Resource(id=answer.json()["id"], data=answer.json())
+
+
+@resource_factory("sends")
+async def invoice_send(ctx: FactoryContext) -> Resource:
+    """A request to e-mail an issued invoice of company B to a distinctive address (path:
+    /invoices/{id}/sends/{send_id}); queued only, no worker runs here."""
+    made = await invoice(ctx)
+    tag = uuid.uuid4().hex[:8]
+    answer = await ctx.client.post(
+        f"/api/v1/invoices/{made.id}/send",
+        json={
+            "channel": "email",
+            "recipients": [f"b-send.{tag}@harness.example.fi"],
+            "message": f"Vain yritykselle B {tag}",
+        },
+        headers=await ctx.headers(),
+    )
+    assert answer.status_code == 202, answer.text
+    return Resource(id=answer.json()["id"], data=answer.json(), path_params={"id": made.id})

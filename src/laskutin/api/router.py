@@ -10,6 +10,9 @@ from laskutin.auth.routes import auth_router, me_router
 from laskutin.companies.routes import company_router, members_router
 from laskutin.customers.routes import router as customers_router
 from laskutin.delivery.dev_routes import dev_router
+from laskutin.delivery.routes import sends_router
+from laskutin.documents.routes import documents_router
+from laskutin.einvoice.routes import einvoice_router
 from laskutin.invoices.routes import invoices_router
 from laskutin.payments.routes import payments_router
 from laskutin.products.routes import router as products_router
@@ -22,7 +25,10 @@ api_router.include_router(members_router)
 api_router.include_router(customers_router)
 api_router.include_router(products_router)
 api_router.include_router(invoices_router)
+api_router.include_router(documents_router)
+api_router.include_router(einvoice_router)
 api_router.include_router(payments_router)
+api_router.include_router(sends_router)
 api_router.include_router(dev_router)  # answers 404 unless LASKUTIN_ENV is development
 
 

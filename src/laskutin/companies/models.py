@@ -75,6 +75,10 @@ class Company(Base):
     invoice_language: Mapped[str] = mapped_column(String(2), default="fi", server_default="fi")
     einvoice_address: Mapped[str | None] = mapped_column(String(64))
     einvoice_operator: Mapped[str | None] = mapped_column(String(64))
+    # --- delivery (issue 6): the From name of mailed invoices (the address is the service's,
+    # LASKUTIN_MAIL_FROM) and where customers' replies go (NULL: the company's email) ---
+    sender_name: Mapped[str | None] = mapped_column(String(100))
+    reply_to_email: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )

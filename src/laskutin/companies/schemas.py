@@ -85,6 +85,15 @@ class CompanyRead(BaseModel):
         description="E-invoice operator (intermediator) id or bank BIC",
         examples=["003721291126"],
     )
+    sender_name: str | None = Field(
+        description="The sender's name on mailed invoices (the address is the service's); "
+        "null: the company's name",
+        examples=["Matin Paja, laskutus"],
+    )
+    reply_to_email: str | None = Field(
+        description="Where customers' replies to mailed invoices go; null: the company's email",
+        examples=["laskutus@yritys.fi"],
+    )
     invoice_number_prefix: str = Field(
         description="Printed before the sequence number: number = prefix + sequence",
         examples=["2026-"],
@@ -109,6 +118,8 @@ class BankAccountInput(BaseModel):
 
 
 ShortText = Annotated[str, Field(max_length=200)]
+# A display name in a From header: one line, no control characters.
+SenderName = Annotated[str, Field(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
 
 
 class CompanyUpdate(BaseModel):
@@ -153,6 +164,10 @@ class CompanyUpdate(BaseModel):
     invoice_language: InvoiceLanguage = Field(default=None)  # type: ignore[assignment]
     einvoice_address: Annotated[str, Field(max_length=64)] | None = None
     einvoice_operator: Annotated[str, Field(max_length=64)] | None = None
+    sender_name: SenderName | None = Field(default=None, examples=["Matin Paja, laskutus"])
+    reply_to_email: Annotated[str, Field(max_length=320)] | None = Field(
+        default=None, examples=["laskutus@yritys.fi"]
+    )
     invoice_number_prefix: str = Field(  # type: ignore[assignment]
         default=None, max_length=INVOICE_NUMBER_PREFIX_MAX, examples=["2026-"]
     )

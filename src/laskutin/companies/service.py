@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import hashlib
 import json
 import uuid
@@ -138,9 +139,10 @@ COMPANY_RESOURCE = "company"
 LOGO_URL = "/api/v1/company/logo"
 # Derived from the other fields: not a change of its own in the audit trail.
 _NOT_AUDITED = frozenset({"missing_for_issuing"})
-_OPTIONAL_TEXT = ("street_address", "city")
+_OPTIONAL_TEXT = ("street_address", "city", "sender_name")
 _NORMALISED: dict[str, Callable[[Any], Any]] = {
     "email": settings.normalise_email,
+    "reply_to_email": functools.partial(settings.normalise_email, field="reply_to_email"),
     "phone": settings.normalise_phone,
     "website": settings.normalise_website,
     "penalty_interest_percent": settings.normalise_penalty_interest,
@@ -216,6 +218,8 @@ async def _company_read(session: AsyncSession, company: Company) -> CompanyRead:
         invoice_language=InvoiceLanguage(company.invoice_language),
         einvoice_address=company.einvoice_address,
         einvoice_operator=company.einvoice_operator,
+        sender_name=company.sender_name,
+        reply_to_email=company.reply_to_email,
         invoice_number_prefix=prefix,
         next_invoice_number=next_number,
         logo=await _logo_summary(session, company.id),

@@ -88,6 +88,14 @@ def prune(folder: Path, *, keep: int = KEEP) -> None:
 
 
 @dataclass(frozen=True)
+class MailAttachment:
+    index: int  # its place among the message's attachments, from 0
+    filename: str
+    content_type: str
+    size: int  # bytes, decoded
+
+
+@dataclass(frozen=True)
 class Mail:
     id: str  # the file's name without .eml
     date: dt.datetime | None
@@ -95,6 +103,9 @@ class Mail:
     to: tuple[str, ...]
     subject: str
     text: str
+    reply_to: str | None = None
+    message_id: str | None = None
+    attachments: tuple[MailAttachment, ...] = ()
 
 
 def parse(data: bytes) -> EmailMessage:
@@ -139,7 +150,31 @@ def _date(message: EmailMessage) -> dt.datetime | None:
         return None
 
 
+def attachment_parts(message: EmailMessage) -> list[EmailMessage]:
+    """The message's attachments, in order (an invoice mail: the PDF, then any XML)."""
+    return list(message.iter_attachments())
+
+
+def attachment_content(part: EmailMessage) -> bytes:
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
+
+
+def _attachments(message: EmailMessage) -> tuple[MailAttachment, ...]:
+    return tuple(
+        MailAttachment(
+            index=index,
+            filename=part.get_filename() or f"attachment-{index}",
+            content_type=part.get_content_type(),
+            size=len(attachment_content(part)),
+        )
+        for index, part in enumerate(attachment_parts(message))
+    )
+
+
 def to_mail(stem: str, message: EmailMessage) -> Mail:
+    reply_to = message.get("Reply-To")
+    message_id = message.get("Message-ID")
     return Mail(
         id=stem,
         date=_date(message),
@@ -147,6 +182,9 @@ def to_mail(stem: str, message: EmailMessage) -> Mail:
         to=_addresses(message, "To") or _addresses(message, "Delivered-To"),
         subject=str(message.get("Subject", "")),
         text=text_of(message),
+        reply_to=None if reply_to is None else str(reply_to),
+        message_id=None if message_id is None else str(message_id).strip(),
+        attachments=_attachments(message),
     )
 
 
@@ -162,6 +200,20 @@ def read_mails(folder: Path, *, limit: int) -> list[Mail]:
             continue
         mails.append(to_mail(path.stem, parse(data)))
     return mails
+
+
+_MAIL_ID = re.compile(r"^[0-9]{8}T[0-9]{12}Z-[0-9a-f]{8}$")
+
+
+def read_raw(folder: Path, mail_id: str) -> bytes | None:
+    """The stored bytes of one mail (as the catcher wrote them), or None: no such mail, or an
+    id that is not a mailbox file name (nothing outside the folder is ever read)."""
+    if not _MAIL_ID.match(mail_id):
+        return None
+    try:
+        return (folder / f"{mail_id}{SUFFIX}").read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
 
 
 # --- the server -------------------------------------------------------------------------------

@@ -15,8 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+import re
 import ssl
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from email import policy as email_policy
 from email.errors import NonASCIILocalPartDefect
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 MESSAGE_POLICY = email_policy.SMTP
 _HEADERS = HeaderRegistry()
 _MESSAGE_ID_NAMESPACE = b"laskutin/message-id\x00"
+# A Message-ID as Laskutin makes them: <left@right>, visible ASCII without spaces or brackets.
+_MESSAGE_ID = re.compile(r"^<[\x21-\x3b=\x3f\x41-\x7e]+@[\x21-\x3b=\x3f\x41-\x7e]+>$")
 
 
 class SmtpSecurity(enum.StrEnum):
@@ -92,6 +95,9 @@ class EmailMessageData:
     attachments: tuple[Attachment, ...] = ()
     reply_to: str | None = None
     date: dt.datetime | None = None  # unset: the time of building
+    # Unset: derived from message_key (message_id_for). Set: this exact ``<left@right>``, for a
+    # caller that made and stored its Message-ID when it recorded the message (invoice sends).
+    message_id: str | None = None
 
     def __post_init__(self) -> None:
         if not self.to:
@@ -105,6 +111,8 @@ class EmailMessageData:
             raise ValueError("message_key must name the message")
         if self.date is not None and self.date.tzinfo is None:
             raise ValueError("date must be timezone-aware")
+        if self.message_id is not None and not _MESSAGE_ID.match(self.message_id):
+            raise ValueError(f"{self.message_id!r} is not a Message-ID like <id@example.fi>")
 
 
 def _no_newlines(what: str, value: str) -> None:
@@ -130,7 +138,7 @@ def build_message(data: EmailMessageData, sender: Address | str) -> EmailMessage
         message["Reply-To"] = parse_mailbox(data.reply_to)
     message["Subject"] = data.subject
     message["Date"] = format_datetime((data.date or clock.now()).astimezone(dt.UTC))
-    message["Message-ID"] = message_id_for(data.message_key, from_.domain)
+    message["Message-ID"] = data.message_id or message_id_for(data.message_key, from_.domain)
     # Quoted-printable keeps the text readable and 7-bit clean for any server.
     message.set_content(data.text, subtype="plain", cte="quoted-printable")
     if data.html is not None:
@@ -154,7 +162,9 @@ class SmtpReply:
 
 class DeliveryError(Exception):
     """A send failed. ``refused`` maps recipients the server refused to its reply; ``accepted``
-    lists recipients it took the message for (non-empty only for a partial delivery)."""
+    lists recipients it took the message for (non-empty only for a partial delivery).
+    ``maybe_delivered``: the connection broke (or timed out) during the mail transaction, so
+    the server may have taken the message before its answer was lost."""
 
     def __init__(
         self,
@@ -163,12 +173,14 @@ class DeliveryError(Exception):
         code: int | None = None,
         refused: Mapping[str, SmtpReply] | None = None,
         accepted: tuple[str, ...] = (),
+        maybe_delivered: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.code = code
         self.refused: Mapping[str, SmtpReply] = dict(refused or {})
         self.accepted = accepted
+        self.maybe_delivered = maybe_delivered
 
 
 class TemporaryDeliveryError(DeliveryError):
@@ -191,6 +203,11 @@ class EmailChannel(Protocol):
         ...
 
 
+# Called once the server has taken the message for at least one recipient (the reply to DATA),
+# before the connection is closed; it gets the recipients the server refused (usually none).
+OnAccepted = Callable[[Mapping[str, "SmtpReply"]], Awaitable[None]]
+
+
 @dataclass(frozen=True)
 class SmtpChannel:
     """Sends each message over its own SMTP connection (a job sends one message; a pool is not
@@ -202,6 +219,11 @@ class SmtpChannel:
     RCPT TO on, the reply code decides (RFC 5321): 4xx temporary, 5xx permanent. Once the
     server has accepted the message, a failure of QUIT is ignored, so a retry cannot send it
     twice.
+
+    ``on_accepted`` (optional) runs the moment the server has accepted the message, before
+    QUIT: a caller that records "sent" there keeps the time between acceptance and its record
+    as short as it can be (a crash in that time is the only way a retry sends twice). An
+    exception from it propagates as it is (it is not a delivery error: the message went).
     """
 
     host: str
@@ -239,7 +261,7 @@ class SmtpChannel:
             tls_context=self.tls_context,
         )
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: EmailMessage, *, on_accepted: OnAccepted | None = None) -> None:
         client = self._client()
         try:
             try:
@@ -260,9 +282,12 @@ class SmtpChannel:
                 error = TemporaryDeliveryError if exc.code < 500 else PermanentDeliveryError
                 raise error(f"{exc.code} {exc.message}", code=exc.code) from exc
             except aiosmtplib.SMTPException as exc:  # disconnect, timeout
-                raise TemporaryDeliveryError(str(exc)) from exc
-            if errors:
-                refused = {rcpt: SmtpReply(r.code, r.message) for rcpt, r in errors.items()}
+                # Perhaps after the data went: whether the server took it is unknown.
+                raise TemporaryDeliveryError(str(exc), maybe_delivered=True) from exc
+            refused = {rcpt: SmtpReply(r.code, r.message) for rcpt, r in errors.items()}
+            if on_accepted is not None:
+                await on_accepted(refused)
+            if refused:
                 accepted = tuple(
                     address.addr_spec
                     for header in ("To", "Cc", "Bcc")

@@ -170,6 +170,19 @@ class InvoicePreview(BaseModel):
     vat_breakdown: list[VatBreakdownRow]
 
 
+class InvoiceDelivery(BaseModel):
+    """The invoice's latest send request (all of them: GET /invoices/{id}/sends)."""
+
+    send_id: uuid.UUID
+    channel: Literal["email", "download"]
+    state: Literal["queued", "sending", "sent", "failed"]
+    recipients: list[str]
+    attempts: int
+    last_error: str | None
+    requested_at: dt.datetime
+    sent_at: dt.datetime | None
+
+
 class InvoiceRead(BaseModel):
     id: uuid.UUID
     kind: Kind
@@ -206,6 +219,9 @@ class InvoiceRead(BaseModel):
     credit_notes: list[CreditNoteLink]
     payments: list[PaymentSummary]
     sent_at: dt.datetime | None
+    delivery: InvoiceDelivery | None = Field(
+        default=None, description="The latest send request and its state; null if never sent"
+    )
     issued_at: dt.datetime | None
     issued_by: uuid.UUID | None
     created_at: dt.datetime

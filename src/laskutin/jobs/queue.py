@@ -86,6 +86,18 @@ def build_queue_app(
     return app
 
 
+async def defer_start_jobs(app: procrastinate.App) -> list[str]:
+    """Queue each periodic job declared ``at_start`` once, now (a worker that starts); the
+    names queued."""
+    tick = int(dt.datetime.now(dt.UTC).timestamp())
+    queued = []
+    for spec in load_all_jobs().values():
+        if spec.cron is not None and spec.at_start:
+            await app.configure_task(name=spec.name, queue=spec.queue).defer_async(timestamp=tick)
+            queued.append(spec.name)
+    return queued
+
+
 def _add_task(
     app: procrastinate.App,
     spec: JobSpec,
@@ -99,8 +111,14 @@ def _add_task(
                 tick = kwargs.pop("timestamp", args[0] if args else None)
                 scheduled_for = dt.datetime.fromtimestamp(int(tick), dt.UTC) if tick else None
             job_id = context.job.id if context.job else None
-            async with unit_of_work(factory()) as session:
-                ctx = JobContext(session, settings, job_id, scheduled_for)
+            sessions = factory()
+            if not spec.transaction:  # the job runs its own transactions (registry.py)
+                async with sessions() as session:
+                    ctx = JobContext(session, settings, job_id, scheduled_for, sessions)
+                    await spec.function(ctx, **kwargs)
+                return
+            async with unit_of_work(sessions) as session:
+                ctx = JobContext(session, settings, job_id, scheduled_for, sessions)
                 await spec.function(ctx, **kwargs)
 
         run.__name__ = spec.name.replace(".", "_")

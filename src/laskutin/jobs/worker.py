@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from laskutin.core.db import create_engine, session_factory
 from laskutin.core.settings import Settings
-from laskutin.jobs.queue import build_queue_app
+from laskutin.jobs.queue import build_queue_app, defer_start_jobs
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ async def run_worker(settings: Settings, *, name: str | None = None) -> None:
     log.info("worker %s starting", worker_name)
     try:
         async with app.open_async():
+            await defer_start_jobs(app)  # sweepers: find what a stopped worker left behind
             await app.run_worker_async(
                 name=worker_name,
                 concurrency=settings.worker_concurrency,
