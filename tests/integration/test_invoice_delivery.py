@@ -692,6 +692,19 @@ async def wait_started(worker: Spawned, deadline: float = 60.0) -> None:
         await asyncio.sleep(0.1)
 
 
+def sending_count(cluster: Cluster, database: str) -> int:
+    found = sql(cluster, database, "SELECT count(*) FROM invoice_sends WHERE state = 'sending'")
+    return int(found[0][0])
+
+
+async def wait_for_a_send_under_way(
+    cluster: Cluster, database: str, deadline: float = 15.0
+) -> None:
+    end = time.monotonic() + deadline
+    while sending_count(cluster, database) == 0 and time.monotonic() < end:
+        await asyncio.sleep(0.05)
+
+
 @pytest.mark.slow
 async def test_workers_killed_at_random_lose_nothing_and_duplicate_only_in_the_window(
     client: AsyncClient,
@@ -744,10 +757,11 @@ async def test_workers_killed_at_random_lose_nothing_and_duplicate_only_in_the_w
             # A kill at a random moment of its work, not of its start (seconds on a busy
             # machine): once the worker fetches jobs, it dies 0.1-1.5 s later.
             await wait_started(workers[slot])
+            # On a loaded machine a worker can take a while to claim a send; wait (bounded)
+            # until some send is under way, so that most kills land inside an attempt.
+            await wait_for_a_send_under_way(cluster, database)
             await asyncio.sleep(rng.uniform(0.1, 1.5))
-            in_flight = sql(
-                cluster, database, "SELECT count(*) FROM invoice_sends WHERE state = 'sending'"
-            )[0][0]
+            in_flight = sending_count(cluster, database)
             workers[slot].process.send_signal(signal.SIGKILL)
             workers[slot].wait()
             kills += 1
