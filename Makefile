@@ -10,12 +10,13 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install run test lint typecheck pytest openapi db-start db-stop db-status bench clean
+.PHONY: help install run test lint typecheck pytest openapi error-codes db-start db-stop db-status bench clean
 
 help:
 	@echo "make run    - install what is missing, start database, server and worker on http://127.0.0.1:8000"
 	@echo "make test   - install what is missing, then lint, type checks and every test suite"
 	@echo "make openapi - rewrite openapi/openapi.json from the code"
+	@echo "make error-codes - rewrite docs/error-codes.md (every rule's problem code) from the code"
 	@echo "make db-start | db-stop | db-status - the embedded PostgreSQL in ./.data"
 	@echo "make bench  - run the benchmarks in bench/"
 
@@ -49,6 +50,9 @@ test: lint typecheck pytest
 
 openapi: install
 	$(BIN)/laskutin openapi --output openapi/openapi.json
+
+error-codes: install
+	$(BIN)/python -m laskutin.api.catalogue > docs/error-codes.md
 
 db-start: install
 	$(BIN)/laskutin db start

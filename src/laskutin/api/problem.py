@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = "5"
 
-_STATUS_BY_ERROR: list[tuple[type[errors.DomainError], int]] = [
+STATUS_BY_ERROR: list[tuple[type[errors.DomainError], int]] = [
     (errors.Unauthenticated, 401),
     (errors.NotFound, 404),
     (errors.Conflict, 409),
@@ -87,7 +87,7 @@ def render(
 
 
 def from_domain_error(exc: errors.DomainError) -> errors.Problem:
-    status = next((s for cls, s in _STATUS_BY_ERROR if isinstance(exc, cls)), 400)
+    status = next((s for cls, s in STATUS_BY_ERROR if isinstance(exc, cls)), 400)
     headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else {}
     if status == 401:  # RFC 6750: which scheme to authenticate with
         headers = {"WWW-Authenticate": 'Bearer realm="laskutin"'}
