@@ -10,9 +10,11 @@ committed file and the code drift apart (as for openapi/openapi.json).
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import sys
 from dataclasses import dataclass
 
+import laskutin
 from laskutin.api.problem import STATUS_BY_ERROR
 from laskutin.core.errors import RuleViolation
 
@@ -45,13 +47,21 @@ def _subclasses(cls: type[RuleViolation]) -> list[type[RuleViolation]]:
     return found
 
 
+def _import_every_module() -> None:
+    """Every module of the package, so that every rule class is defined (the app alone does
+    not import, e.g., the late-interest rules)."""
+    for module in pkgutil.walk_packages(laskutin.__path__, "laskutin."):
+        if not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+
+
 def status_of(cls: type[RuleViolation]) -> int:
     return next((status for base, status in STATUS_BY_ERROR if issubclass(cls, base)), 400)
 
 
 def rule_catalogue() -> list[Entry]:
     """Every rule code of the application, once, sorted by code."""
-    importlib.import_module("laskutin.app")  # imports every domain, so every rule is defined
+    _import_every_module()
     entries: dict[str, Entry] = {}
     # Import order decides subclass order; sorting makes a code shared by two classes (a rule
     # re-raised with another field) always list the same one.
