@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 
 from laskutin.invoices.domain import Status, StatusInputs, derive_status
-from laskutin.invoices.service import status_condition, status_sql
+from laskutin.invoices.status import status_condition, status_sql
 from tests.conftest import Cluster
 
 TODAY = dt.date(2026, 3, 15)

@@ -14,7 +14,7 @@ from laskutin.core.models import InstanceMetadata
 from laskutin.core.settings import Settings
 from laskutin.invoices.domain import Status
 from laskutin.invoices.models import Invoice
-from laskutin.invoices.service import status_of
+from laskutin.invoices.status import status_of
 from laskutin.system import seeding
 
 

@@ -54,8 +54,8 @@ from laskutin.delivery import domain, mails
 from laskutin.delivery.channels import CHANNELS, Channel, Parcel, Receipt
 from laskutin.delivery.email import Attachment, PermanentDeliveryError, TemporaryDeliveryError
 from laskutin.delivery.models import PENDING_STATES, InvoiceSend
+from laskutin.invoices.domain import RESOURCE
 from laskutin.invoices.models import Invoice
-from laskutin.invoices.service import RESOURCE
 from laskutin.jobs.queue import enqueue
 
 log = logging.getLogger(__name__)

@@ -27,8 +27,9 @@ from laskutin.delivery.domain import SEND_INVOICE, NotSendable
 from laskutin.delivery.email import message_id_for
 from laskutin.delivery.models import InvoiceSend
 from laskutin.delivery.schemas import SendRead, SendRequest
+from laskutin.invoices.domain import RESOURCE
 from laskutin.invoices.models import Invoice
-from laskutin.invoices.service import RESOURCE, find_invoice
+from laskutin.invoices.reading import find_invoice
 from laskutin.jobs.queue import enqueue
 
 NEWEST_FIRST = Sort(

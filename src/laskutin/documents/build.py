@@ -28,6 +28,7 @@ from laskutin.documents.data import (
     Party,
     VatRow,
 )
+from laskutin.invoices import reading
 from laskutin.invoices import service as invoices
 from laskutin.invoices.models import Invoice
 from laskutin.invoices.schemas import InvoiceRead
@@ -200,7 +201,7 @@ async def invoice_document(
     session: AsyncSession, *, actor: Actor, invoice_id: uuid.UUID
 ) -> InvoiceDocument:
     """The document of the active company's invoice ``invoice_id`` (NotFound otherwise)."""
-    invoice = await invoices.get_invoice(session, actor=actor, invoice_id=invoice_id)
+    invoice = await reading.get_invoice(session, actor=actor, invoice_id=invoice_id)
     if invoice.seller is not None and invoice.buyer is not None:
         seller, buyer = invoice.seller, invoice.buyer
     else:

@@ -19,6 +19,7 @@ from laskutin.core import clock
 from laskutin.core.tenancy import act_as
 from laskutin.customers import service as customers
 from laskutin.customers.schemas import CustomerCreate
+from laskutin.invoices import credit_notes
 from laskutin.invoices import service as invoices
 from laskutin.invoices.schemas import CreditNoteRequest, InvoiceCreate, LineIn
 from laskutin.payments import service as payments
@@ -181,7 +182,7 @@ async def seed_demo_invoicing(session: AsyncSession) -> list[str]:
         [LineIn(product_id=book, quantity=Decimal(2))],
         issued_on=days_ago(20),
     )
-    note = await invoices.create_credit_note(
+    note = await credit_notes.create_credit_note(
         session, actor=actor, invoice_id=credited, data=CreditNoteRequest()
     )
     await invoices.issue(session, actor=actor, invoice_id=note.id, invoice_date=days_ago(18))

@@ -42,6 +42,9 @@ from enum import StrEnum
 from laskutin.core.money import CENT, ZERO, round_cents
 from laskutin.finnish.reference import make_national_reference, rf_from_national
 
+# The audit trail's resource type of invoices and credit notes.
+RESOURCE = "invoice"
+
 
 class Status(StrEnum):
     DRAFT = "draft"

@@ -21,7 +21,7 @@ from laskutin.api.problem import PROBLEM_JSON
 from laskutin.audit.schemas import AuditEventRead
 from laskutin.core.errors import ValidationFailed
 from laskutin.core.i18n import negotiate_language
-from laskutin.invoices import service
+from laskutin.invoices import credit_notes, errors, listing, reading, service
 from laskutin.invoices.domain import Kind, Status
 from laskutin.invoices.schemas import (
     CreditNoteRequest,
@@ -115,7 +115,7 @@ async def list_invoices(
     updated_since: dt.datetime | None = None,
     kind: Kind | None = None,
     sort: Annotated[
-        service.SortName,
+        listing.SortName,
         Query(
             description="invoice_date (newest first, drafts first), number (highest first), "
             "due_date (soonest first), total (largest first), created_at (newest first)"
@@ -124,7 +124,7 @@ async def list_invoices(
     limit: LimitParam = DEFAULT_LIMIT,
     cursor: CursorParam = None,
 ) -> Page[InvoiceSummary]:
-    filters = service.ListFilters(
+    filters = listing.ListFilters(
         statuses=status or (),
         customer_id=customer_id,
         date_from=date_from,
@@ -134,7 +134,7 @@ async def list_invoices(
         updated_since=updated_since,
         kind=kind,
     )
-    return await service.list_invoices(
+    return await listing.list_invoices(
         session, actor=actor, filters=filters, sort=sort, limit=limit, cursor=cursor
     )
 
@@ -154,7 +154,7 @@ async def list_invoices(
 async def get_invoice(
     id: uuid.UUID, actor: Reader, session: TenantSession, request: Request
 ) -> Response:
-    return read_response(await service.get_invoice(session, actor=actor, invoice_id=id), request)
+    return read_response(await reading.get_invoice(session, actor=actor, invoice_id=id), request)
 
 
 @invoices_router.patch(
@@ -234,7 +234,7 @@ async def issue_invoice(
             invoice_id=id,
             invoice_date=body.invoice_date if body is not None else None,
         )
-    except service.NotIssuable as exc:
+    except errors.NotIssuable as exc:
         language = negotiate_language(request.headers.get("accept-language"))
         raise ValidationFailed(exc.localised(language)) from None
     return await idem.respond(200, invoice, headers={"ETag": etag_of(invoice)})
@@ -262,7 +262,7 @@ async def credit_invoice(
     idem: IdempotencyDep,
     body: Annotated[CreditNoteRequest | None, Body()] = None,
 ) -> Response:
-    note = await service.create_credit_note(
+    note = await credit_notes.create_credit_note(
         session, actor=actor, invoice_id=id, data=body or CreditNoteRequest()
     )
     return await idem.respond(201, note, headers=_location(note))
@@ -281,6 +281,6 @@ async def invoice_audit(
     limit: LimitParam = DEFAULT_LIMIT,
     cursor: CursorParam = None,
 ) -> Page[AuditEventRead]:
-    return await service.invoice_audit(
+    return await listing.invoice_audit(
         session, actor=actor, invoice_id=id, limit=limit, cursor=cursor
     )

@@ -20,9 +20,9 @@ from laskutin.companies.service import Actor, require
 from laskutin.core import clock
 from laskutin.core.errors import Conflict, NotFound, RuleViolation
 from laskutin.core.money import to_decimal
-from laskutin.invoices.domain import Kind
+from laskutin.invoices.domain import RESOURCE, Kind
 from laskutin.invoices.models import Invoice
-from laskutin.invoices.service import RESOURCE, find_invoice
+from laskutin.invoices.reading import find_invoice
 from laskutin.payments.models import Payment
 from laskutin.payments.schemas import PaymentCreate, PaymentRead
 
