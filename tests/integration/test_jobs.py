@@ -18,7 +18,13 @@ from laskutin.core import clock
 from laskutin.core.db import create_engine, session_factory, unit_of_work
 from laskutin.core.models import InstanceMetadata
 from laskutin.core.settings import Settings
-from laskutin.jobs.queue import build_queue_app, enqueue
+from laskutin.jobs.queue import (
+    RETRY_STALLED_TASK,
+    STALLED_AFTER_SECONDS,
+    build_queue_app,
+    enqueue,
+    retry_stalled_jobs,
+)
 from laskutin.jobs.registry import JobContext
 from laskutin.system.ping import ping_worker
 from laskutin.system.tasks import PING_KEY, prune_finished_jobs
@@ -231,3 +237,38 @@ async def test_procrastinate_tasks_run_the_jobs_in_one_transaction(
     await app.tasks["system.prune_finished_jobs"].func(
         context("system.prune_finished_jobs"), timestamp=tick
     )
+
+
+async def test_jobs_of_a_dead_worker_go_back_to_the_queue(
+    settings: Settings, factory: async_sessionmaker[AsyncSession]
+) -> None:
+    """A worker killed mid-job leaves its job 'doing'; once its heartbeat is a minute old the
+    periodic rescue queues the job again. A live worker's job is left alone."""
+    async with unit_of_work(factory) as session:
+        workers = []
+        for age in (STALLED_AFTER_SECONDS * 5, 1):
+            workers.append(
+                await session.scalar(
+                    text(
+                        "INSERT INTO procrastinate_workers (last_heartbeat) "
+                        "VALUES (now() - make_interval(secs => :age)) RETURNING id"
+                    ),
+                    {"age": age},
+                )
+            )
+        dead, alive = workers
+        orphan = await enqueue(session, "system.ping", token="orphan")
+        running = await enqueue(session, "system.ping", token="running")
+        for job_id, worker_id in ((orphan, dead), (running, alive)):
+            await session.execute(
+                text(
+                    "UPDATE procrastinate_jobs SET status = 'doing', worker_id = :w WHERE id = :j"
+                ),
+                {"w": worker_id, "j": job_id},
+            )
+    app = build_queue_app(settings, lambda: factory)
+    assert RETRY_STALLED_TASK in app.tasks
+    async with app.open_async():
+        assert await retry_stalled_jobs(app) == 1
+    status = {job_id: state for job_id, _, _, state in await _jobs(factory)}
+    assert (status[orphan], status[running]) == ("todo", "doing")

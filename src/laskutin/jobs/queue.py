@@ -83,7 +83,34 @@ def build_queue_app(
     app = procrastinate.App(connector=connector)
     for spec in load_all_jobs().values():
         _add_task(app, spec, settings, factory)
+    _add_stalled_job_rescue(app)
     return app
+
+
+# A worker sends a heartbeat every 10 s; one silent for a minute was killed or cut off.
+STALLED_AFTER_SECONDS = 60
+RETRY_STALLED_TASK = "jobs.retry_stalled"
+
+
+async def retry_stalled_jobs(app: procrastinate.App) -> int:
+    """Put the jobs of workers that died mid-job (SIGKILL, a lost machine) back in the queue;
+    how many. Without this a killed worker's job would stay ``doing`` for ever, and sweepers
+    that trust a ``doing`` job to hold its row would wait for ever too."""
+    manager = app.job_manager
+    stalled = list(
+        await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS)
+    )
+    for job in stalled:
+        await manager.retry_job(job)
+    return len(stalled)
+
+
+def _add_stalled_job_rescue(app: procrastinate.App) -> None:
+    async def rescue(context: procrastinate.JobContext, timestamp: int) -> None:
+        await retry_stalled_jobs(context.app)
+
+    task = app.task(name=RETRY_STALLED_TASK, queue="system", pass_context=True)(rescue)
+    app.periodic(cron="* * * * *")(task)
 
 
 async def defer_start_jobs(app: procrastinate.App) -> list[str]:
