@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install run test lint typecheck pytest openapi error-codes db-start db-stop db-status bench clean
+.PHONY: help install run test lint typecheck pytest openapi error-codes db-start db-stop db-status bench clean web-install web-build web-test chromium
 
 help:
 	@echo "make run    - install what is missing, start database, server and worker on http://127.0.0.1:8000"
@@ -33,7 +33,33 @@ $(VENV)/.installed: $(UV) uv.lock pyproject.toml
 
 install: $(VENV)/.installed
 
-run: install
+# The web app (web/): npm ci from package-lock.json, then a build into web/dist that
+# `laskutin serve` serves. Node.js 20 and npm must be on PATH.
+NPM ?= npm
+WEB_INSTALLED := web/node_modules/.installed
+
+$(WEB_INSTALLED): web/package.json web/package-lock.json
+	@command -v $(NPM) >/dev/null || { echo "Node.js 20 with npm is needed for the web app (web/)"; exit 1; }
+	cd web && $(NPM) ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+web-install: $(WEB_INSTALLED)
+
+web-build: web-install
+	cd web && $(NPM) run build
+
+web-test: web-install
+	cd web && $(NPM) run check && $(NPM) test
+
+# Browser tests drive Debian's chromium (never a downloaded browser). As root (CI), install it
+# when it is missing; otherwise say what to install.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "install Debian's chromium: sudo apt-get install -y chromium"; exit 1; fi; }
+
+run: install web-build
 	exec $(BIN)/laskutin run
 
 lint: install
@@ -46,7 +72,7 @@ typecheck: install
 pytest: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: lint typecheck pytest
+test: lint typecheck web-test web-build chromium pytest
 
 openapi: install
 	$(BIN)/laskutin openapi --output openapi/openapi.json

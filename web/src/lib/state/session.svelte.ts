@@ -1,0 +1,91 @@
+// Who is signed in. Sign-in stores the token pair (access token in memory, refresh token in
+// localStorage); sign-out forgets both here and revokes the session on the server.
+import type { Schemas } from '../api/client'
+import { ApiError } from '../api/client'
+import type { MessageKey } from '../i18n/index.svelte'
+import { REFRESH_KEY } from '../services/tokens'
+import { api, onSessionEnded, tokens } from './api'
+
+type Status = 'starting' | 'signedOut' | 'signedIn'
+
+export const session = $state<{ status: Status; me: Schemas['MeRead'] | null; notice: MessageKey | null; email: string }>({
+  status: 'starting',
+  me: null,
+  notice: null,
+  email: '',
+})
+
+export function activeCompanyName(): string {
+  const me = session.me
+  return me?.companies.find((c) => c.id === me.active_company_id)?.name ?? ''
+}
+
+async function loadMe(): Promise<void> {
+  try {
+    session.me = await api.GET('/api/v1/me')
+  } catch (err) {
+    // offline: stay signed in with what we have; a refused session has already signed us out
+    if (!(err instanceof ApiError) || err.status !== 0) throw err
+  }
+}
+
+/** At start-up (and when another tab signs in): a stored refresh token means signed in. */
+export async function startSession(): Promise<void> {
+  if (!tokens.hasSession()) {
+    session.status = 'signedOut'
+    return
+  }
+  session.status = 'signedIn'
+  try {
+    await loadMe()
+  } catch {
+    if (!tokens.hasSession()) session.status = 'signedOut'
+  }
+}
+
+export async function signIn(email: string, password: string): Promise<void> {
+  const pair = await api.POST('/api/v1/auth/login', { body: { email, password }, anonymous: true })
+  tokens.setSession(pair)
+  session.notice = null
+  session.email = email
+  session.status = 'signedIn'
+  await loadMe()
+}
+
+export async function signUp(body: Schemas['SignupRequest']): Promise<void> {
+  await api.POST('/api/v1/auth/signup', { body, anonymous: true })
+  session.email = body.email
+  session.notice = 'auth.signUpDone'
+}
+
+export function signOut(): void {
+  const refresh_token = tokens.clear()
+  session.status = 'signedOut'
+  session.me = null
+  if (refresh_token) {
+    api.POST('/api/v1/auth/logout', { body: { refresh_token }, anonymous: true }).catch(() => {
+      // offline: the refresh token is gone from this browser; it expires on the server
+    })
+  }
+}
+
+onSessionEnded(() => {
+  tokens.clear()
+  session.status = 'signedOut'
+  session.me = null
+  session.notice = 'auth.sessionExpired'
+})
+
+if (typeof window !== 'undefined') {
+  window.addEventListener('storage', (e) => {
+    if (e.key !== REFRESH_KEY && e.key !== null) return
+    if (!e.newValue && session.status === 'signedIn') {
+      // signed out in another tab
+      tokens.forgetAccess()
+      session.status = 'signedOut'
+      session.me = null
+    } else if (e.newValue && session.status === 'signedOut') {
+      void startSession() // signed in in another tab
+    }
+  })
+}
