@@ -15,7 +15,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 help:
 	@echo "make run    - install what is missing, start database, server and worker on http://127.0.0.1:8000"
 	@echo "make test   - install what is missing, then lint, type checks and every test suite"
-	@echo "make openapi - rewrite openapi/openapi.json from the code"
+	@echo "make openapi - rewrite openapi/openapi.json from the code, and the web app's API types"
 	@echo "make error-codes - rewrite docs/error-codes.md (every rule's problem code) from the code"
 	@echo "make db-start | db-stop | db-status - the embedded PostgreSQL in ./.data"
 	@echo "make bench  - run the benchmarks in bench/"
@@ -74,8 +74,9 @@ pytest: install
 
 test: lint typecheck web-test web-build chromium pytest
 
-openapi: install
+openapi: install web-install
 	$(BIN)/laskutin openapi --output openapi/openapi.json
+	cd web && $(NPM) run generate:api
 
 error-codes: install
 	$(BIN)/python -m laskutin.api.catalogue > docs/error-codes.md
@@ -91,4 +92,4 @@ bench: install
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist
