@@ -32,6 +32,11 @@ from laskutin.core.settings import EMBEDDED_APP_ROLE, EMBEDDED_OWNER_ROLE, Setti
 hypothesis_settings.register_profile("laskutin", deadline=None)
 hypothesis_settings.load_profile("laskutin")
 
+# Whether the developer has built web/dist must not change what the tests see: the app in the
+# tests serves no front end unless a test asks for it (tests/api/test_web_static.py passes
+# serve_web and a folder of its own). Explicit Settings(...) arguments still win over this.
+os.environ["LASKUTIN_SERVE_WEB"] = "false"
+
 TEMPLATE = "laskutin_template"
 FAST_UNSAFE = {  # a throwaway cluster needs no durability
     "fsync": "off",

@@ -24,6 +24,7 @@ from laskutin.core.lifecycle import Lifecycle
 from laskutin.core.logging import install_request_id_factory
 from laskutin.core.migrations import code_head
 from laskutin.core.settings import Settings, load_settings
+from laskutin.web_static import serve_web_app
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +79,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router)
     app.include_router(well_known_router)
 
-    @app.get("/", include_in_schema=False)
-    async def root() -> dict[str, str]:
-        return {"name": "Laskutin", "version": __version__, "api_docs": "/api/docs"}
+    if settings.serve_web:
+        # Last of all: what no route (not even one added later) claims, web/dist answers.
+        serve_web_app(app, settings.resolved_web_dist_dir)
+    else:
+
+        @app.get("/", include_in_schema=False)
+        async def root() -> dict[str, str]:
+            return {"name": "Laskutin", "version": __version__, "api_docs": "/api/docs"}
 
     return app
 

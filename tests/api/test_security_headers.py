@@ -39,6 +39,7 @@ APP_CSP = {
     "frame-ancestors": ["'none'"],
     "worker-src": ["'self'"],
     "manifest-src": ["'self'"],
+    "frame-src": ["'self'", "blob:"],
 }
 
 

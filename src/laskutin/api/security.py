@@ -3,7 +3,9 @@
 A plain ASGI middleware (not BaseHTTPMiddleware), outermost, so that every answer carries the
 headers: routes, problem+json errors, the 500 that RequestContextMiddleware renders, and CORS
 preflights. A header the endpoint set itself is left alone (the API docs page brings its own
-Content-Security-Policy; the JWKS endpoint may allow a short public cache).
+Content-Security-Policy; the JWKS endpoint may allow a short public cache; the built front end's
+files say how a cache keeps them, laskutin.web_static). Only an answer without Cache-Control
+gets ``no-store``, so a 304 keeps the Cache-Control of the file it stands for.
 
 docs/operations.md#security-headers lists the headers and the reasons for their values.
 """
@@ -45,6 +47,10 @@ def content_security_policy(directives: Iterable[tuple[str, Sequence[str]]]) -> 
 def app_csp(connect_origins: Sequence[str] = ()) -> str:
     """The policy for the app (the PWA and every API answer): nothing inline, nothing foreign.
 
+    No 'unsafe-inline' for styles either: the build links its CSS as files, and Svelte 5 sets
+    dynamic styles and runs transitions through the CSSOM and the Web Animations API, which
+    a policy does not govern (docs/operations.md#security-headers has the rules for web/).
+
     ``connect_origins``: API origins the front end calls besides its own, for a PWA on a CDN
     calling the API on another host (docs/operations.md); the server itself needs none.
     """
@@ -62,6 +68,9 @@ def app_csp(connect_origins: Sequence[str] = ()) -> str:
             ("frame-ancestors", ["'none'"]),
             ("worker-src", ["'self'"]),
             ("manifest-src", ["'self'"]),
+            # The invoice PDF is shown inline from a blob: URL (the API answer itself may not
+            # be framed: it needs the bearer token, and frame-ancestors is 'none').
+            ("frame-src", ["'self'", "blob:"]),
         ]
     )
 

@@ -114,6 +114,15 @@ class Settings(BaseSettings):
     # Validate each e-invoice with them before it is stored (a fatal finding refuses it).
     einvoice_validate: bool = True
 
+    # --- the web app (docs/operations.md#serving-the-front-end) ---
+    # Single-machine mode: `laskutin serve` also serves the built front end (index.html, the
+    # service worker, /assets/*) for every path the API does not claim. Off where a CDN or an
+    # object store serves web/dist; then / answers the API's name and version.
+    serve_web: bool = True
+    # The built front end (`npm run build` in web/, which `make run` does). A relative path is
+    # relative to the working directory. A missing folder is no error: / then says how to build.
+    web_dist_dir: Path = PROJECT_ROOT / "web" / "dist"
+
     @field_validator("mail_from")
     @classmethod
     def _check_mail_from(cls, value: str) -> str:
@@ -209,6 +218,10 @@ class Settings(BaseSettings):
     @cached_property
     def resolved_data_dir(self) -> Path:
         return self.data_dir.expanduser().absolute()
+
+    @cached_property
+    def resolved_web_dist_dir(self) -> Path:
+        return self.web_dist_dir.expanduser().absolute()
 
     @property
     def effective_secret_key(self) -> str:

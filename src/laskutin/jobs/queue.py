@@ -97,9 +97,7 @@ async def retry_stalled_jobs(app: procrastinate.App) -> int:
     how many. Without this a killed worker's job would stay ``doing`` for ever, and sweepers
     that trust a ``doing`` job to hold its row would wait for ever too."""
     manager = app.job_manager
-    stalled = list(
-        await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS)
-    )
+    stalled = list(await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS))
     for job in stalled:
         await manager.retry_job(job)
     return len(stalled)
