@@ -16,6 +16,7 @@ from laskutin.einvoice.routes import einvoice_router
 from laskutin.invoices.routes import invoices_router
 from laskutin.payments.routes import payments_router
 from laskutin.products.routes import router as products_router
+from laskutin.reports.routes import reports_router
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(auth_router)
@@ -29,6 +30,7 @@ api_router.include_router(documents_router)
 api_router.include_router(einvoice_router)
 api_router.include_router(payments_router)
 api_router.include_router(sends_router)
+api_router.include_router(reports_router)
 api_router.include_router(dev_router)  # answers 404 unless LASKUTIN_ENV is development
 
 

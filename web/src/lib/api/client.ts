@@ -38,6 +38,8 @@ export interface RequestInit_<O> {
   /** Send no bearer token (sign-in, sign-up, refresh). */
   anonymous?: boolean
   signal?: AbortSignal
+  /** Sees the answer's headers (e.g. its ETag for a later If-Match). */
+  onHeaders?: (headers: Headers) => void
 }
 
 /** An error answer (problem+json) or a failure to reach the server (status 0, type "network"). */
@@ -140,6 +142,7 @@ export function createClient(options: ClientOptions) {
         if (fresh) continue
         options.auth!.onSessionEnded()
       }
+      if (res.ok) init.onHeaders?.(res.headers)
       return (await readAnswer(res)) as Success<Op<P, M>>
     }
   }

@@ -31,3 +31,31 @@ export function formatDate(isoDate: string, lang: Lang): string {
   }
   return df.format(new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))))
 }
+
+const monthFormats = new Map<string, Intl.DateTimeFormat>()
+const instantFormats = new Map<string, Intl.DateTimeFormat>()
+
+/** A month ("2026-03") in the user's language: fi "maalisk. 2026", en "Mar 2026"; `long` spells it out. */
+export function formatMonth(isoMonth: string, lang: Lang, long = false): string {
+  const m = /^(\d{4})-(\d{2})$/.exec(isoMonth)
+  if (!m) return isoMonth
+  const key = `${lang}|${long}`
+  let df = monthFormats.get(key)
+  if (!df) {
+    df = new Intl.DateTimeFormat(LOCALES[lang], { month: long ? 'long' : 'short', year: 'numeric', timeZone: 'UTC' })
+    monthFormats.set(key, df)
+  }
+  return df.format(new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1)))
+}
+
+/** An instant ("2026-03-05T10:00:00Z") as the device's local date and time in the user's language. */
+export function formatInstant(iso: string, lang: Lang): string {
+  const when = new Date(iso)
+  if (Number.isNaN(when.getTime())) return iso
+  let df = instantFormats.get(lang)
+  if (!df) {
+    df = new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: 'short', timeStyle: 'short' })
+    instantFormats.set(lang, df)
+  }
+  return df.format(when)
+}

@@ -108,6 +108,20 @@ export class TokenManager {
     return this.inflight
   }
 
+  /**
+   * Swap the session for another pair (switching company) inside the refresh lock, so no refresh
+   * in any tab spends the old refresh token meanwhile. `request` must not refresh (it would wait
+   * for this lock): send it with an access token fetched before. Returns the replaced refresh
+   * token, for revoking it on the server.
+   */
+  replaceSession(request: () => Promise<TokenPair>): Promise<string | null> {
+    return this.withLock(async () => {
+      const old = this.readRefresh()
+      this.setSession(await request())
+      return old
+    })
+  }
+
   private memoryRefresh: string | null = null
 
   private readRefresh(): string | null {

@@ -3,6 +3,7 @@
 import type { Schemas } from '../api/client'
 import { ApiError } from '../api/client'
 import type { MessageKey } from '../i18n/index.svelte'
+import { forgetOfflineData, offlineCompany } from '../offline'
 import { REFRESH_KEY } from '../services/tokens'
 import { api, onSessionEnded, tokens } from './api'
 
@@ -23,6 +24,7 @@ export function activeCompanyName(): string {
 async function loadMe(): Promise<void> {
   try {
     session.me = await api.GET('/api/v1/me')
+    if (session.me.active_company_id) void offlineCompany(session.me.active_company_id)
   } catch (err) {
     // offline: stay signed in with what we have; a refused session has already signed us out
     if (!(err instanceof ApiError) || err.status !== 0) throw err
@@ -58,8 +60,42 @@ export async function signUp(body: Schemas['SignupRequest']): Promise<void> {
   session.notice = 'auth.signUpDone'
 }
 
+/** Other tabs hear of a company switch through this key and reload who they act for. */
+export const COMPANY_KEY = 'laskutin.company'
+
+/**
+ * Act for another of the user's companies: the server answers a new token pair for it (the old
+ * session stays valid there, so it is revoked here), then /me is read again.
+ */
+export async function switchCompany(company_id: string): Promise<void> {
+  const access = await tokens.validAccessToken()
+  if (!access) throw new ApiError(401, null)
+  let fresh = ''
+  const old = await tokens.replaceSession(async () => {
+    const pair = await api.POST('/api/v1/me/company', {
+      body: { company_id },
+      anonymous: true, // no refresh inside the lock
+      headers: { Authorization: `Bearer ${access}` },
+    })
+    fresh = pair.refresh_token
+    return pair
+  })
+  if (old && old !== fresh) {
+    api.POST('/api/v1/auth/logout', { body: { refresh_token: old }, anonymous: true }).catch(() => {
+      // offline: the old refresh token expires on the server
+    })
+  }
+  try {
+    localStorage.setItem(COMPANY_KEY, company_id)
+  } catch {
+    // other tabs follow at their next refresh
+  }
+  await loadMe()
+}
+
 export function signOut(): void {
   const refresh_token = tokens.clear()
+  void forgetOfflineData()
   session.status = 'signedOut'
   session.me = null
   if (refresh_token) {
@@ -71,6 +107,7 @@ export function signOut(): void {
 
 onSessionEnded(() => {
   tokens.clear()
+  void forgetOfflineData()
   session.status = 'signedOut'
   session.me = null
   session.notice = 'auth.sessionExpired'
@@ -78,10 +115,17 @@ onSessionEnded(() => {
 
 if (typeof window !== 'undefined') {
   window.addEventListener('storage', (e) => {
+    if (e.key === COMPANY_KEY && session.status === 'signedIn') {
+      // another tab switched the company: its new refresh token is in localStorage already
+      tokens.forgetAccess()
+      void loadMe().catch(() => {})
+      return
+    }
     if (e.key !== REFRESH_KEY && e.key !== null) return
     if (!e.newValue && session.status === 'signedIn') {
       // signed out in another tab
       tokens.forgetAccess()
+      void forgetOfflineData()
       session.status = 'signedOut'
       session.me = null
     } else if (e.newValue && session.status === 'signedOut') {

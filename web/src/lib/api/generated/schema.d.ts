@@ -942,10 +942,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The dashboard's figures for the active company
+         * @description Open and overdue receivables (overdue per today in Europe/Helsinki), payments this
+         *     month, sales per month for the last 12 months (net and gross of issued invoices and credit
+         *     notes by invoice date), the 5 newest invoices and what needs attention.
+         */
+        get: operations["reports-dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * Attention
+         * @description What needs the user's attention.
+         */
+        Attention: {
+            /** Drafts */
+            drafts: number;
+            /**
+             * Failed Sends
+             * @description Invoices whose latest send failed
+             */
+            failed_sends: number;
+            /** Overdue Invoices */
+            overdue_invoices: number;
+        };
         /**
          * AuditEventRead
          * @description One change of a resource: what was done, by whom, when.
@@ -1608,6 +1645,41 @@ export interface components {
              */
             message: string;
         };
+        /**
+         * Dashboard
+         * @description The company's figures on ``today`` (Europe/Helsinki).
+         */
+        Dashboard: {
+            attention: components["schemas"]["Attention"];
+            /**
+             * Currency
+             * @default EUR
+             */
+            currency: string;
+            /**
+             * Latest Invoices
+             * @description The 5 newest, newest first
+             */
+            latest_invoices: components["schemas"]["LatestInvoice"][];
+            open_receivables: components["schemas"]["Receivables"];
+            overdue_receivables: components["schemas"]["Receivables"];
+            /**
+             * Paid This Month
+             * @example 100.00
+             */
+            paid_this_month: string;
+            /**
+             * Sales By Month
+             * @description The last 12 months, oldest first
+             */
+            sales_by_month: components["schemas"]["MonthSales"][];
+            /**
+             * Today
+             * Format: date
+             * @description The day the figures are for, in Europe/Helsinki
+             */
+            today: string;
+        };
         /** DeliveryAddress */
         DeliveryAddress: {
             /**
@@ -2126,6 +2198,25 @@ export interface components {
          * @enum {string}
          */
         Kind: "invoice" | "credit_note";
+        /** LatestInvoice */
+        LatestInvoice: {
+            /** Customer Name */
+            customer_name: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            kind: components["schemas"]["Kind"];
+            /** Number */
+            number: string | null;
+            status: components["schemas"]["Status"];
+            /**
+             * Total
+             * @example 100.00
+             */
+            total: string;
+        };
         /**
          * LineIn
          * @description One line of a draft. With ``product_id`` the product fills what is not given: the
@@ -2332,6 +2423,27 @@ export interface components {
         MemberUpdate: {
             /** @example member */
             role: components["schemas"]["Role"];
+        };
+        /**
+         * MonthSales
+         * @description Issued invoices and credit notes dated in one month (credit notes count negative).
+         */
+        MonthSales: {
+            /**
+             * Gross
+             * @example 100.00
+             */
+            gross: string;
+            /**
+             * Month
+             * @example 2026-03
+             */
+            month: string;
+            /**
+             * Net
+             * @example 100.00
+             */
+            net: string;
         };
         /**
          * Names
@@ -2708,6 +2820,19 @@ export interface components {
          * @enum {string}
          */
         RateClass: "general" | "foodstuffs_restaurants" | "books_medicines_culture_transport" | "newspapers_periodicals" | "public_broadcasting" | "electricity" | "menstrual_incontinence_diapers";
+        /**
+         * Receivables
+         * @description Issued invoices with a balance left (``amount``: the sum of the balances).
+         */
+        Receivables: {
+            /**
+             * Amount
+             * @example 100.00
+             */
+            amount: string;
+            /** Count */
+            count: number;
+        };
         /**
          * ReferenceType
          * @enum {string}
@@ -7088,6 +7213,44 @@ export interface operations {
             };
             /** @description Invalid input: each failing field with a stable code and a message */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "reports-dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

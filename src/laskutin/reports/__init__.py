@@ -1,0 +1,1 @@
+"""Reports: figures over a company's invoices and payments (the dashboard)."""
