@@ -168,11 +168,13 @@ class DownloadOnly:
             raise NotForChannel(field="message", channel=self.name)
         return SendSpec()
 
+    # Never called: ``queued`` is False, so the send is recorded as sent when requested and no
+    # job carries it out. Reaching these is a programming error, not a missing feature.
     def build(self, parcel: Parcel, settings: Settings) -> Any:
-        raise NotImplementedError("a download is not carried out by a job")
+        raise RuntimeError("a download is recorded when requested; no job builds it")
 
     async def send(self, outgoing: Any, settings: Settings, *, accepted: Accepted) -> None:
-        raise NotImplementedError("a download is not carried out by a job")
+        raise RuntimeError("a download is recorded when requested; no job sends it")
 
 
 CHANNELS: dict[str, Channel] = {}
