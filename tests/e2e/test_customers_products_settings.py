@@ -5,66 +5,24 @@ password-reset mails arrive (issue 7): web/scripts/e2e-settings.mjs, any failed 
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from laskutin.core.settings import EMBEDDED_APP_ROLE, EMBEDDED_OWNER_ROLE
-from tests.conftest import Cluster, make_temp_dir
-from tests.integration.procs import free_port, laskutin_env, remove_tree, spawn, wait_http_ready
-
-WEB = Path(__file__).resolve().parents[2] / "web"
-CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
-
-
-@pytest.fixture
-def workdir() -> Iterator[Path]:
-    path = make_temp_dir("laskutin-e2e-settings-")
-    try:
-        yield path
-    finally:
-        remove_tree(path)
+from tests.conftest import Cluster
+from tests.e2e.browser import api_env, run_browser_script, serving
+from tests.integration.procs import free_port, spawn
 
 
 @pytest.mark.slow
 def test_customers_products_settings_and_the_account_mail_pages(
     cluster: Cluster, database: str, workdir: Path
 ) -> None:
-    assert (WEB / "dist" / "index.html").is_file(), "build the web app first: make web-build"
-    assert Path(CHROMIUM).is_file(), "install Debian's chromium: apt-get install -y chromium"
-    node = shutil.which("node")
-    assert node is not None, "Node.js 20 is needed for the browser test"
     smtp_port = free_port()
-    env = laskutin_env(
-        database_url=cluster.url(EMBEDDED_APP_ROLE, database).libpq_url(),
-        migration_database_url=cluster.url(EMBEDDED_OWNER_ROLE, database).libpq_url(),
-        shutdown_drain_seconds=0,
-        env="development",
-        smtp_port=smtp_port,
-    )
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    env = api_env(cluster, database, env="development", smtp_port=smtp_port)
     with (
         spawn("mailcatcher", "--port", str(smtp_port), env=env, cwd=workdir, name="catcher"),
-        spawn(
-            "serve", "--host", "127.0.0.1", "--port", str(port), env=env, cwd=workdir, name="serve"
-        ) as api,
+        serving(env, workdir) as (base, _),
         spawn("worker", "--name", "e2e-settings", env=env, cwd=workdir, name="worker"),
     ):
-        wait_http_ready(api, f"{base}/readyz")
-        result = subprocess.run(
-            [node, "scripts/e2e-settings.mjs"],
-            cwd=WEB,
-            env={**os.environ, "LASKUTIN_E2E_API_URL": base, "CHROME_PATH": CHROMIUM},
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-    output = result.stdout + result.stderr
-    print(output)
-    assert result.returncode == 0, output
-    assert "FAIL" not in output, output
+        run_browser_script("e2e-settings.mjs", base)

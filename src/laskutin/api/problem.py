@@ -312,8 +312,15 @@ _PROBLEM_SCHEMAS: dict[str, Any] = {
 _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
 
-def _problem_response(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}}}
+def problem_response(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An OpenAPI response documented as problem+json, for a route's ``responses``."""
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}},
+    }
+    if headers:
+        response["headers"] = headers
+    return response
 
 
 def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
@@ -329,16 +336,14 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
             # type), and any operation behind a token can find it missing or expired: each
             # such operation lists these statuses, whether or not its route declared them.
             if "422" in responses or "parameters" in operation or "requestBody" in operation:
-                responses["422"] = _problem_response(
+                responses["422"] = problem_response(
                     "Invalid input: each failing field with a stable code and a message"
                 )
             if operation.get("security"):
                 responses.setdefault(
-                    "401", _problem_response("Not signed in, or the access token has expired")
+                    "401", problem_response("Not signed in, or the access token has expired")
                 )
-            responses.setdefault(
-                "default", _problem_response("An error (RFC 9457 problem details)")
-            )
+            responses.setdefault("default", problem_response("An error (RFC 9457 problem details)"))
     for unused in ("HTTPValidationError", "ValidationError"):
         if f'"#/components/schemas/{unused}"' not in json.dumps(schema):
             schemas.pop(unused, None)

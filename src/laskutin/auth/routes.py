@@ -5,14 +5,14 @@ included under /api/v1 by api/router.py).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from laskutin.api.deps import CurrentUser, KeyRingDep, SessionDep, SettingsDep, TenantSession
-from laskutin.api.problem import PROBLEM_JSON
+from laskutin.api.problem import problem_response as _problem
 from laskutin.auth import service
 from laskutin.auth.keys import KeyRing
 from laskutin.auth.schemas import (
@@ -85,16 +85,6 @@ _RETRY_AFTER = {
         "schema": {"type": "integer"},
     }
 }
-
-
-def _problem(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
-    response: dict[str, Any] = {
-        "description": description,
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
-    if headers:
-        response["headers"] = headers
-    return response
 
 
 def _tokens(pair: TokenPair) -> TokenResponse:

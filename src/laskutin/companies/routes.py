@@ -18,7 +18,8 @@ from laskutin.api.authz import Reader, SettingsManager
 from laskutin.api.deps import CurrentUser, TenantSession
 from laskutin.api.etag import IfMatch, parse_etags, read_response
 from laskutin.api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page
-from laskutin.api.problem import PROBLEM_JSON, render
+from laskutin.api.problem import problem_response as _problem
+from laskutin.api.problem import render
 from laskutin.audit.schemas import AuditEventRead
 from laskutin.companies import logo, service
 from laskutin.companies.schemas import (
@@ -50,13 +51,6 @@ async def _managed_member(
 
 
 ManagedMember = Annotated[MemberRead, Depends(_managed_member)]
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
 
 
 Responses = dict[int | str, dict[str, Any]]
@@ -183,7 +177,7 @@ def _if_none_match_hits(header: str | None, etag: str) -> bool:
     return any(tag == etag for _, tag in parse_etags(header) or [])
 
 
-def _logo_problem(request: Request, exc: RuleViolation, status: int) -> Response:
+def _logoproblem_response(request: Request, exc: RuleViolation, status: int) -> Response:
     language = negotiate_language(request.headers.get("accept-language"))
     title_key = "request-too-large" if status == 413 else "http-error"
     problem = Problem(status, exc.code, title_key, exc.code, params={"status": status})
@@ -229,9 +223,9 @@ async def put_logo(
         logo.check_type(request.headers.get("content-type"))
         data = await _read_limited(request)
     except logo.LogoUnsupportedType as exc:
-        return _logo_problem(request, exc, 415)
+        return _logoproblem_response(request, exc, 415)
     except logo.LogoTooLarge as exc:
-        return _logo_problem(request, exc, 413)
+        return _logoproblem_response(request, exc, 413)
     return await service.put_logo(
         session,
         actor=actor,

@@ -20,7 +20,7 @@ from laskutin.api.deps import TenantSession
 from laskutin.api.etag import IfMatch, etag_of, read_response
 from laskutin.api.idempotency import Idempotency, IdempotencyDep
 from laskutin.api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page
-from laskutin.api.problem import PROBLEM_JSON
+from laskutin.api.problem import problem_response as _problem
 from laskutin.audit.schemas import AuditEventRead
 from laskutin.core.i18n import Language, negotiate_language
 from laskutin.customers import service
@@ -29,13 +29,6 @@ from laskutin.customers.service import CustomerSort
 
 PATH = "/api/v1/customers"
 Responses = dict[int | str, dict[str, Any]]
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
 
 
 _401: Responses = {401: _problem("No valid access token, or no longer a member")}

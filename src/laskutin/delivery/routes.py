@@ -16,9 +16,10 @@ from laskutin.api.deps import SettingsDep, TenantSession
 from laskutin.api.etag import etag_of, read_response
 from laskutin.api.idempotency import IdempotencyDep
 from laskutin.api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page
+from laskutin.api.problem import problem_response as _problem
 from laskutin.delivery import service
 from laskutin.delivery.schemas import SendRead, SendRequest
-from laskutin.invoices.routes import UNAUTHENTICATED, Responses, _problem
+from laskutin.invoices.routes import UNAUTHENTICATED, Responses
 
 sends_router = APIRouter(prefix="/invoices", tags=["delivery"])
 

@@ -13,18 +13,11 @@ from fastapi import APIRouter, Request, Response
 from laskutin.api.authz import Reader
 from laskutin.api.deps import TenantSession
 from laskutin.api.etag import parse_etags
-from laskutin.api.problem import PROBLEM_JSON
+from laskutin.api.problem import problem_response as _problem
 from laskutin.documents import service
 from laskutin.documents.pdf import MEDIA_TYPE
 
 CACHE_CONTROL = "private, no-cache"
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
 
 
 def _header(description: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request, Response
 from laskutin.api.authz import Reader
 from laskutin.api.deps import SettingsDep, TenantSession
 from laskutin.api.etag import parse_etags
-from laskutin.api.problem import PROBLEM_JSON
+from laskutin.api.problem import problem_response as _problem
 from laskutin.core.errors import ValidationFailed
 from laskutin.core.i18n import negotiate_language
 from laskutin.einvoice import service
@@ -25,13 +25,6 @@ from laskutin.einvoice.validation import EinvoiceInvalid
 
 XML = "application/xml"
 einvoice_router = APIRouter(prefix="/invoices", tags=["invoices"])
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
 
 
 def _responses(name: str) -> dict[int | str, dict[str, Any]]:

@@ -17,7 +17,7 @@ from laskutin.api.deps import TenantSession
 from laskutin.api.etag import IfMatch, etag_of, read_response
 from laskutin.api.idempotency import IdempotencyDep
 from laskutin.api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page
-from laskutin.api.problem import PROBLEM_JSON
+from laskutin.api.problem import problem_response as _problem
 from laskutin.audit.schemas import AuditEventRead
 from laskutin.core.errors import ValidationFailed
 from laskutin.core.i18n import negotiate_language
@@ -32,14 +32,6 @@ from laskutin.invoices.schemas import (
     InvoiceUpdate,
     IssueRequest,
 )
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
-
 
 Responses = dict[int | str, dict[str, Any]]
 UNAUTHENTICATED: Responses = {401: _problem("No valid access token, or no longer a member")}

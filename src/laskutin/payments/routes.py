@@ -11,6 +11,7 @@ from laskutin.api.deps import TenantSession
 from laskutin.api.etag import IfMatch, etag_of, read_response
 from laskutin.api.idempotency import IdempotencyDep
 from laskutin.api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page
+from laskutin.api.problem import problem_response as _problem
 from laskutin.invoices.routes import (
     ETAG_HEADER,
     FORBIDDEN,
@@ -18,7 +19,6 @@ from laskutin.invoices.routes import (
     STALE,
     UNAUTHENTICATED,
     Responses,
-    _problem,
 )
 from laskutin.payments import service
 from laskutin.payments.schemas import PaymentCreate, PaymentRead

@@ -19,7 +19,7 @@ from laskutin.api.deps import TenantSession
 from laskutin.api.etag import IfMatch, etag_of, read_response
 from laskutin.api.idempotency import Idempotency, IdempotencyDep
 from laskutin.api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page
-from laskutin.api.problem import PROBLEM_JSON
+from laskutin.api.problem import problem_response as _problem
 from laskutin.audit.schemas import AuditEventRead
 from laskutin.products import service
 from laskutin.products.schemas import ProductCreate, ProductRead, ProductUpdate
@@ -27,13 +27,6 @@ from laskutin.products.service import ProductSort
 
 PATH = "/api/v1/products"
 Responses = dict[int | str, dict[str, Any]]
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
 
 
 _401: Responses = {401: _problem("No valid access token, or no longer a member")}
