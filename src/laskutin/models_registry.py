@@ -9,6 +9,7 @@ from laskutin.core.models import Base
 from laskutin.customers import models as _customer_models  # noqa: F401
 from laskutin.delivery import models as _delivery_models  # noqa: F401
 from laskutin.documents import models as _document_models  # noqa: F401
+from laskutin.invitations import models as _invitation_models  # noqa: F401
 from laskutin.invoices import models as _invoice_models  # noqa: F401
 from laskutin.payments import models as _payment_models  # noqa: F401
 from laskutin.products import models as _product_models  # noqa: F401

@@ -69,6 +69,19 @@ async def member(ctx: FactoryContext) -> Resource:
     return Resource(id=str(user.id), data=answer.json())
 
 
+@resource_factory("invitations")
+async def invitation(ctx: FactoryContext) -> Resource:
+    """An open invitation of company B to a distinctive address."""
+    tag = uuid.uuid4().hex[:8]
+    answer = await ctx.client.post(
+        "/api/v1/invitations",
+        json={"email": f"b-invited.{tag}@harness.example.fi", "role": "member"},
+        headers=await ctx.headers(),
+    )
+    assert answer.status_code == 201, answer.text
+    return Resource(id=answer.json()["id"], data=answer.json())
+
+
 @resource_factory("customers")
 async def customer(ctx: FactoryContext) -> Resource:
     """A customer of company B, with distinctive name, e-mail and notes."""

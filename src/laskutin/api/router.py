@@ -13,6 +13,7 @@ from laskutin.delivery.dev_routes import dev_router
 from laskutin.delivery.routes import sends_router
 from laskutin.documents.routes import documents_router
 from laskutin.einvoice.routes import einvoice_router
+from laskutin.invitations.routes import accept_router, invitations_router
 from laskutin.invoices.routes import invoices_router
 from laskutin.payments.routes import payments_router
 from laskutin.products.routes import router as products_router
@@ -23,6 +24,8 @@ api_router.include_router(auth_router)
 api_router.include_router(me_router)
 api_router.include_router(company_router)
 api_router.include_router(members_router)
+api_router.include_router(invitations_router)
+api_router.include_router(accept_router)
 api_router.include_router(customers_router)
 api_router.include_router(products_router)
 api_router.include_router(invoices_router)

@@ -393,6 +393,96 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "sv": "Länken kan användas bara en gång. Be om en ny länk vid behov.",
         "en": "The link works only once. Ask for a new one if you need to.",
     },
+    # invitations (laskutin.invitations.service)
+    "invitation-invalid": {
+        "fi": "Kutsulinkki ei kelpaa",
+        "sv": "Inbjudningslänken är ogiltig",
+        "en": "Invalid invitation link",
+    },
+    "invitation-invalid.detail": {
+        "fi": "Kutsulinkki on virheellinen. Tarkista, että kopioit sen kokonaan, tai pyydä uusi "
+        "kutsu.",
+        "sv": "Inbjudningslänken är felaktig. Kontrollera att du kopierade hela länken, eller be "
+        "om en ny inbjudan.",
+        "en": "The invitation link is not valid. Check that you copied all of it, or ask for a "
+        "new invitation.",
+    },
+    "invitation-expired": {
+        "fi": "Kutsu on vanhentunut",
+        "sv": "Inbjudan har gått ut",
+        "en": "Invitation expired",
+    },
+    "invitation-expired.detail": {
+        "fi": "Kutsun voimassaolo on päättynyt. Pyydä kutsujaa lähettämään uusi.",
+        "sv": "Inbjudan gäller inte längre. Be den som bjöd in dig att skicka en ny.",
+        "en": "The invitation is no longer valid. Ask whoever invited you to send a new one.",
+    },
+    "invitation-used": {
+        "fi": "Kutsu on jo hyväksytty",
+        "sv": "Inbjudan har redan godkänts",
+        "en": "Invitation already accepted",
+    },
+    "invitation-used.detail": {
+        "fi": "Kutsun voi hyväksyä vain kerran. Kirjaudu sisään.",
+        "sv": "En inbjudan kan godkännas bara en gång. Logga in.",
+        "en": "An invitation can be accepted once. Sign in.",
+    },
+    "invitation-revoked": {
+        "fi": "Kutsu on peruttu",
+        "sv": "Inbjudan har återkallats",
+        "en": "Invitation revoked",
+    },
+    "invitation-revoked.detail": {
+        "fi": "Kutsuja on perunut kutsun.",
+        "sv": "Den som bjöd in dig har återkallat inbjudan.",
+        "en": "Whoever invited you has revoked the invitation.",
+    },
+    "invitation-closed": {
+        "fi": "Kutsu on jo hyväksytty tai peruttu",
+        "sv": "Inbjudan har redan godkänts eller återkallats",
+        "en": "Invitation already accepted or revoked",
+    },
+    "invitation-closed.detail": {
+        "fi": "Hyväksyttyä tai peruttua kutsua ei voi muuttaa. Lähetä tarvittaessa uusi kutsu.",
+        "sv": "En godkänd eller återkallad inbjudan kan inte ändras. Skicka vid behov en ny.",
+        "en": "An accepted or revoked invitation cannot change. Send a new one if needed.",
+    },
+    "invitation-other-address": {
+        "fi": "Kutsu on toiselle osoitteelle",
+        "sv": "Inbjudan gäller en annan adress",
+        "en": "Invitation for another address",
+    },
+    "invitation-other-address.detail": {
+        "fi": "Olet kirjautunut eri sähköpostiosoitteella kuin johon kutsu lähetettiin. Kirjaudu "
+        "ulos ja hyväksy kutsu kutsutulla osoitteella.",
+        "sv": "Du är inloggad med en annan e-postadress än den inbjudan skickades till. Logga ut "
+        "och godkänn inbjudan med den inbjudna adressen.",
+        "en": "You are signed in with another address than the one invited. Sign out and accept "
+        "the invitation with the invited address.",
+    },
+    "invitation-sign-in": {
+        "fi": "Kirjaudu sisään hyväksyäksesi",
+        "sv": "Logga in för att godkänna",
+        "en": "Sign in to accept",
+    },
+    "invitation-sign-in.detail": {
+        "fi": "Osoitteella on jo tili. Kirjaudu sisään ja hyväksy kutsu sen jälkeen.",
+        "sv": "Adressen har redan ett konto. Logga in och godkänn sedan inbjudan.",
+        "en": "This address already has an account. Sign in, then accept the invitation.",
+    },
+    "too-many-invitations": {
+        "fi": "Liian monta kutsua",
+        "sv": "För många inbjudningar",
+        "en": "Too many invitations",
+    },
+    "too-many-invitations.detail": {
+        "fi": "Yritys on lähettänyt tänään liian monta kutsua. Yritä uudelleen {retry_after} "
+        "sekunnin kuluttua.",
+        "sv": "Företaget har skickat för många inbjudningar i dag. Försök igen om {retry_after} "
+        "sekunder.",
+        "en": "The company has sent too many invitations today. Try again in {retry_after} "
+        "seconds.",
+    },
     "email-not-verified": {
         "fi": "Sähköpostiosoitetta ei ole vahvistettu",
         "sv": "E-postadressen är inte bekräftad",

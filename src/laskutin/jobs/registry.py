@@ -89,6 +89,7 @@ def load_all_jobs() -> dict[str, JobSpec]:
     import laskutin.auth.tasks
     import laskutin.delivery.tasks
     import laskutin.documents.tasks
+    import laskutin.invitations.tasks
     import laskutin.system.tasks  # noqa: F401
 
     return JOBS
