@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from laskutin import __version__
 from laskutin.auth.routes import auth_router, me_router
+from laskutin.auth.two_factor_routes import login_router, two_factor_router
 from laskutin.companies.routes import company_router, members_router
 from laskutin.customers.routes import router as customers_router
 from laskutin.delivery.dev_routes import dev_router
@@ -22,6 +23,8 @@ from laskutin.reports.routes import reports_router
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(auth_router)
 api_router.include_router(me_router)
+api_router.include_router(login_router)
+api_router.include_router(two_factor_router)
 api_router.include_router(company_router)
 api_router.include_router(members_router)
 api_router.include_router(invitations_router)

@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -171,4 +172,58 @@ class EmailToken(Base):
     language: Mapped[str] = mapped_column(String(2), default="fi", server_default="fi")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TwoFactor(Base):
+    """A user's TOTP second factor (issue 8): enrolled when ``confirmed_at`` is set.
+
+    The shared secret is stored encrypted (AES-GCM with a key derived from the app's secret
+    key, laskutin.auth.two_factor): a copy of the database alone does not give the codes.
+    ``last_step`` is the time step of the last code accepted, so a code works once.
+    Not a tenant table: the factor belongs to the user across companies.
+    """
+
+    __tablename__ = "user_two_factor"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret_encrypted: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class RecoveryCode(Base):
+    """One of a user's ten one-time recovery codes: only a keyed hash (HMAC-SHA256 with the
+    app's secret key) is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginChallenge(Base):
+    """A sign-in that passed the password and waits for the second factor: one-time, short-
+    lived, a few attempts. Kept in PostgreSQL so the code can reach any replica. Only the
+    SHA-256 of the challenge token is stored. The company signed in to is the user's
+    ``last_company_id``, set when the password was right."""
+
+    __tablename__ = "login_challenges"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -28,6 +28,7 @@ from laskutin.auth.schemas import (
     SignupRequest,
     SwitchCompanyRequest,
     TokenResponse,
+    TwoFactorChallenge,
     VerifyEmailRequest,
 )
 from laskutin.auth.tokens import TokenPair
@@ -145,9 +146,13 @@ async def signup(body: SignupRequest, request: Request, session: SessionDep) -> 
         429: _problem("Too many failed sign-ins from this address; wait", _RETRY_AFTER),
     },
 )
-async def login(body: LoginRequest, request: Request, settings: SettingsDep) -> TokenResponse:
+async def login(
+    body: LoginRequest, request: Request, settings: SettingsDep
+) -> TokenResponse | TwoFactorChallenge:
     """After 5 failed sign-ins in a row an account is locked for a while (423 with
-    Retry-After); an address with too many failures gets 429 with Retry-After."""
+    Retry-After); an address with too many failures gets 429 with Retry-After. An account
+    with two-factor sign-in answers a challenge (``two_factor_required``) instead of tokens:
+    finish it at POST /api/v1/auth/login/two-factor."""
     pair = await service.login(
         request.app.state.session_factory,
         request.app.state.keyring,
@@ -156,6 +161,8 @@ async def login(body: LoginRequest, request: Request, settings: SettingsDep) -> 
         client_host=_client_host(request),
         issuer=settings.jwt_issuer,
     )
+    if isinstance(pair, service.SecondFactorNeeded):
+        return TwoFactorChallenge(challenge=pair.challenge, expires_in=pair.expires_in)
     return _tokens(pair)
 
 

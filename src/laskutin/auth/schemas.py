@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
@@ -147,3 +148,49 @@ class PasswordChangeRequest(_Request):
             "other session ends.",
         ),
     ] = None
+
+
+class TwoFactorChallenge(BaseModel):
+    """Sign-in answer for an account with a second factor: no tokens yet. Finish it at
+    POST /api/v1/auth/login/two-factor with the challenge and a code."""
+
+    two_factor_required: Literal[True] = True
+    challenge: str = Field(description="One-time; send it back with the code")
+    expires_in: int = Field(description="Seconds the challenge stays valid")
+    methods: list[Literal["totp", "recovery_code"]] = ["totp", "recovery_code"]
+
+
+class TwoFactorLogin(_Request):
+    challenge: Annotated[str, Field(min_length=1, max_length=200)]
+    code: Annotated[str | None, Field(max_length=20, description="The app's 6 digits")] = None
+    recovery_code: Annotated[
+        str | None, Field(max_length=40, description="One of the ten recovery codes")
+    ] = None
+
+
+class TwoFactorStatus(BaseModel):
+    enabled: bool
+    confirmed_at: dt.datetime | None
+    recovery_codes_left: int
+
+
+class TwoFactorSetup(BaseModel):
+    """Shown once: add the secret to an authenticator app (scan the QR code), then confirm."""
+
+    secret: str = Field(description="Base32, for typing in by hand")
+    otpauth_uri: str
+    qr_svg: str = Field(description="The QR code of otpauth_uri as a data: URI (SVG)")
+
+
+class TwoFactorCode(_Request):
+    code: Annotated[str, Field(min_length=1, max_length=20)]
+
+
+class RecoveryCodes(BaseModel):
+    """Shown once: each works once instead of a code, when the phone is not at hand."""
+
+    recovery_codes: list[str]
+
+
+class TwoFactorDisable(_Request):
+    password: Annotated[str, Field(min_length=1, max_length=_PASSWORD_INPUT_MAX)]

@@ -37,7 +37,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from laskutin.auth import limits, throttle
+from laskutin.auth import limits, throttle, two_factor
 from laskutin.auth.keys import KeyRing
 from laskutin.auth.models import EmailToken, LoginThrottle, RefreshToken, User
 from laskutin.auth.passwords import (
@@ -126,6 +126,14 @@ class TooManyPasswordGuesses(TooManyRequests):
 
 
 # --- sign-up ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SecondFactorNeeded:
+    """The password was right; the sign-in continues with a code (the challenge's token)."""
+
+    challenge: str
+    expires_in: int = int(two_factor.CHALLENGE_LIFETIME.total_seconds())
 
 
 @dataclass(frozen=True)
@@ -301,7 +309,7 @@ async def _attempt_login(
     password: str,
     client_host: str,
     issuer: str,
-) -> TokenPair | DomainError:
+) -> TokenPair | SecondFactorNeeded | DomainError:
     """One sign-in attempt in ``session``'s transaction, in auth/throttle.py's order: lock both
     counters, decide, count the failure, check the password, then reset or count the address.
     A refusal is returned, not raised, so that the caller commits the counts first."""
@@ -338,12 +346,14 @@ async def _attempt_login(
     if stored_hash is not None and needs_rehash(stored_hash):
         user.password_hash = await asyncio.to_thread(hash_password, password)
     company_id = await _company_to_sign_in_to(session, user)
-    pair = await issue_token_pair(
-        session, keyring, issuer=issuer, user_id=user.id, company_id=company_id
-    )
     user.last_company_id = company_id
     await session.flush()
-    return pair
+    if await two_factor.is_enabled(session, user.id):
+        token = await two_factor.create_challenge(session, user_id=user.id)
+        return SecondFactorNeeded(challenge=token)
+    return await issue_token_pair(
+        session, keyring, issuer=issuer, user_id=user.id, company_id=company_id
+    )
 
 
 async def login(
@@ -354,8 +364,9 @@ async def login(
     password: str,
     client_host: str,
     issuer: str,
-) -> TokenPair:
-    """Sign in: a token pair for the only or last-used company (issue 4).
+) -> TokenPair | SecondFactorNeeded:
+    """Sign in: a token pair for the only or last-used company (issue 4), or, for a user with
+    a second factor, a challenge to finish with a code (issue 8: laskutin.auth.two_factor).
 
     Runs its own transaction: the throttle's counts of a refused attempt are committed before
     :class:`InvalidCredentials` (401), :class:`AccountLocked` (423) or

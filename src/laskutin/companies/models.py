@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     Enum,
@@ -57,6 +58,10 @@ class Company(Base):
     # EU VAT number ("FI12345678").
     vat_number: Mapped[str | None] = mapped_column(String(20))
     plan: Mapped[Plan] = mapped_column(PLAN_TYPE, default=Plan.FREE, server_default=Plan.FREE.value)
+    # Members must sign in with a second factor (TOTP); those without one can only enrol (issue 8).
+    require_two_factor: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
     # --- invoicing settings (issue 5); the seller's details that issuing copies onto invoices ---
     street_address: Mapped[str | None] = mapped_column(String(200))
     postal_code: Mapped[str | None] = mapped_column(String(20))

@@ -393,6 +393,58 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "sv": "Länken kan användas bara en gång. Be om en ny länk vid behov.",
         "en": "The link works only once. Ask for a new one if you need to.",
     },
+    # two-factor sign-in (laskutin.auth.two_factor)
+    "two-factor-enabled": {
+        "fi": "Kaksivaiheinen tunnistautuminen on jo käytössä",
+        "sv": "Tvåstegsverifiering är redan på",
+        "en": "Two-factor sign-in is already on",
+    },
+    "two-factor-enabled.detail": {
+        "fi": "Poista se ensin käytöstä, jos haluat ottaa uuden sovelluksen käyttöön.",
+        "sv": "Stäng av den först om du vill ta en ny app i bruk.",
+        "en": "Turn it off first to set up a new app.",
+    },
+    "two-factor-not-set-up": {
+        "fi": "Kaksivaiheista tunnistautumista ei ole otettu käyttöön",
+        "sv": "Tvåstegsverifiering är inte konfigurerad",
+        "en": "Two-factor sign-in is not set up",
+    },
+    "two-factor-not-set-up.detail": {
+        "fi": "Aloita käyttöönotto ensin.",
+        "sv": "Börja med att konfigurera den.",
+        "en": "Start the set-up first.",
+    },
+    "two-factor-challenge-invalid": {
+        "fi": "Kirjautuminen vanheni",
+        "sv": "Inloggningen gick ut",
+        "en": "Sign-in expired",
+    },
+    "two-factor-challenge-invalid.detail": {
+        "fi": "Kirjaudu uudelleen sähköpostilla ja salasanalla.",
+        "sv": "Logga in igen med e-post och lösenord.",
+        "en": "Sign in again with your e-mail and password.",
+    },
+    "too-many-two-factor-guesses": {
+        "fi": "Liian monta väärää koodia",
+        "sv": "För många felaktiga koder",
+        "en": "Too many wrong codes",
+    },
+    "too-many-two-factor-guesses.detail": {
+        "fi": "Koodi on annettu väärin liian monta kertaa. Yritä uudelleen {retry_after} "
+        "sekunnin kuluttua.",
+        "sv": "Koden har angetts fel för många gånger. Försök igen om {retry_after} sekunder.",
+        "en": "The code was wrong too many times. Try again in {retry_after} seconds.",
+    },
+    "two-factor-required": {
+        "fi": "Kaksivaiheinen tunnistautuminen vaaditaan",
+        "sv": "Tvåstegsverifiering krävs",
+        "en": "Two-factor sign-in required",
+    },
+    "two-factor-required.detail": {
+        "fi": "Yritys vaatii kaksivaiheisen tunnistautumisen. Ota se käyttöön asetuksista.",
+        "sv": "Företaget kräver tvåstegsverifiering. Slå på den i inställningarna.",
+        "en": "The company requires two-factor sign-in. Turn it on in your settings.",
+    },
     # invitations (laskutin.invitations.service)
     "invitation-invalid": {
         "fi": "Kutsulinkki ei kelpaa",
