@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install run test lint typecheck pytest openapi error-codes db-start db-stop db-status bench clean web-install web-build web-test chromium
+.PHONY: help install run test lint typecheck pytest openapi error-codes db-start db-stop db-status bench cluster cluster-stop chaos clean web-install web-build web-test chromium oidc-provider
 
 help:
 	@echo "make run    - install what is missing, start database, server and worker on http://127.0.0.1:8000"
@@ -19,6 +19,8 @@ help:
 	@echo "make error-codes - rewrite docs/error-codes.md (every rule's problem code) from the code"
 	@echo "make db-start | db-stop | db-status - the embedded PostgreSQL in ./.data"
 	@echo "make bench  - run the benchmarks in bench/"
+	@echo "make cluster | cluster-stop - PostgreSQL, 3 API replicas, a worker and HAProxy on http://127.0.0.1:8100"
+	@echo "make chaos  - rolling restart, SIGKILL, database restart and scaling under load (CHAOS_SECONDS)"
 
 # uv installs the locked dependencies (uv.lock) in seconds; it lives in its own small venv so
 # that syncing the project's venv never removes it.
@@ -51,6 +53,17 @@ web-build: web-install
 web-test: web-install
 	cd web && $(NPM) run check && $(NPM) test
 
+# The OpenID provider the sign-in tests start (tests/oidc: node-oidc-provider, npm ci from
+# its package-lock.json). Node.js 20 and npm must be on PATH.
+OIDC_INSTALLED := tests/oidc/node_modules/.installed
+
+$(OIDC_INSTALLED): tests/oidc/package.json tests/oidc/package-lock.json
+	@command -v $(NPM) >/dev/null || { echo "Node.js 20 with npm is needed for the sign-in tests (tests/oidc)"; exit 1; }
+	cd tests/oidc && $(NPM) ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+oidc-provider: $(OIDC_INSTALLED)
+
 # Browser tests drive Debian's chromium (never a downloaded browser). As root (CI), install it
 # when it is missing; otherwise say what to install.
 chromium:
@@ -69,7 +82,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install
+pytest: install oidc-provider
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck web-test web-build chromium pytest
@@ -91,5 +104,24 @@ db-status: install
 bench: install
 	$(BIN)/python bench/run_all.py
 
+# A local cluster as in production (docs/deploy.md): HAProxy on 127.0.0.1:8100 in front of three
+# `laskutin serve` replicas, a worker and PostgreSQL in .data/cluster. Ctrl-C or cluster-stop.
+CLUSTER_DIR ?= .data/cluster
+CHAOS_SECONDS ?= 60
+
+cluster: install web-build
+	exec $(BIN)/python bench/cluster.py --data-dir $(CLUSTER_DIR)
+
+cluster-stop:
+	@if [ -f $(CLUSTER_DIR)/cluster.pid ] && kill -0 "$$(cat $(CLUSTER_DIR)/cluster.pid)" 2>/dev/null; then \
+	  pid=$$(cat $(CLUSTER_DIR)/cluster.pid); kill -TERM $$pid; \
+	  for i in $$(seq 1 300); do kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; \
+	  echo "cluster stopped"; \
+	else echo "no cluster is running"; fi
+
+# The proofs of bench/chaos.py, each load phase CHAOS_SECONDS long; last line: chaos: N passed, M failed
+chaos: install
+	$(BIN)/python bench/chaos.py --seconds $(CHAOS_SECONDS)
+
 clean:
-	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist
+	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist tests/oidc/node_modules

@@ -8,8 +8,12 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
 // The API the dev server proxies to (`laskutin serve` listens on 8000 by default).
 const apiTarget = process.env.LASKUTIN_API_URL ?? 'http://127.0.0.1:8000'
 
+// The version the app shows (Settings): package.json's, or LASKUTIN_APP_VERSION when set (the
+// browser test builds a second, newer version this way and checks that the open app updates).
+const appVersion = process.env.LASKUTIN_APP_VERSION || pkg.version
+
 export default defineConfig({
-  define: { __APP_VERSION__: JSON.stringify(pkg.version) },
+  define: { __APP_VERSION__: JSON.stringify(appVersion) },
   build: {
     // Content-hashed names (Vite's default) under dist/assets; no source maps in the shipped files.
     assetsDir: 'assets',

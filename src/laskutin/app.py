@@ -17,16 +17,56 @@ from laskutin.api.middleware import RequestContextMiddleware
 from laskutin.api.problem import document_problems, install_problem_handlers
 from laskutin.api.router import api_router
 from laskutin.api.security import SecurityHeadersMiddleware, add_cors
+from laskutin.apikeys.service import PER_KEY
+from laskutin.auth import limits, throttle, two_factor
 from laskutin.auth.keys import KeyRing
 from laskutin.auth.routes import well_known_router
 from laskutin.core.db import create_engine, session_factory
 from laskutin.core.lifecycle import Lifecycle
 from laskutin.core.logging import install_request_id_factory
 from laskutin.core.migrations import code_head
+from laskutin.core.ratelimit import RateLimit
 from laskutin.core.settings import Settings, load_settings
+from laskutin.invitations.service import MAILS_PER_COMPANY
 from laskutin.web_static import serve_web_app
 
 log = logging.getLogger(__name__)
+
+
+def _api_description() -> str:
+    """The OpenAPI description: how to authenticate, and the rate limits, from the constants
+    that enforce them (so the published figures cannot drift)."""
+
+    def per(limit: RateLimit) -> str:
+        minutes = int(limit.window.total_seconds() // 60)
+        unit = {1: "minute", 60: "hour", 1440: "day"}.get(minutes, f"{minutes} minutes")
+        return f"{limit.limit} per {unit}"
+
+    return f"""\
+**Authentication.** Send `Authorization: Bearer <token>` with an access token from
+`POST /api/v1/auth/login` (renew it at `POST /api/v1/auth/refresh`) or with an API key
+(`lsk_...`) made by an owner or admin at `POST /api/v1/api-keys` (pro plan). A key acts as the
+member who made it within its scopes: `read` reads and exports, `write` also creates and changes
+business data; a key never manages settings, members or keys, and never reaches `/api/v1/me`.
+
+**Rate limits** (counted in PostgreSQL across every server; beyond them the answer is
+429 `application/problem+json` with `Retry-After` in seconds):
+
+| What | Limit |
+| --- | --- |
+| Requests with one API key | {per(PER_KEY)} |
+| Failed sign-ins | an account locks after {throttle.FAILURES_BEFORE_LOCK} in a row \
+(423); {throttle.ADDRESS_FAILURE_LIMIT} per client address per \
+{int(throttle.ADDRESS_WINDOW.total_seconds() // 60)} minutes |
+| Sign-ups per client address | {per(limits.SIGNUP_PER_ADDRESS)} |
+| Password resets per client address | {per(limits.PASSWORD_RESET_PER_ADDRESS)} |
+| Wrong second-factor codes per account | {per(two_factor.CODE_GUESSES_PER_USER)} |
+| Invitation mails per company | {per(MAILS_PER_COMPANY)} |
+
+**Conventions**: errors are RFC 9457 problem details with a stable `type`; POSTs with a side
+effect take an `Idempotency-Key`; resources carry an `ETag` and updates take `If-Match`; lists
+take `limit` and `cursor` (docs/api-conventions.md).
+"""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -50,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Laskutin API",
         version=__version__,
         summary="Invoicing for Finnish businesses",
+        description=_api_description(),
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # served by add_docs_route, with its own Content-Security-Policy
         redoc_url=None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from httpx import AsyncClient
 
 from laskutin.app import create_app
 from laskutin.core.settings import PROJECT_ROOT, Settings
+from laskutin.web_static import accepts_gzip
 from tests.api.conftest import NO_DATABASE, serve
 from tests.api.test_metrics import label_values, scrape, value
 from tests.api.test_security_headers import assert_security_headers, csp
@@ -33,6 +35,9 @@ FILES: dict[str, bytes] = {
     "icon.png": b"\x89PNG\r\n\x1a\nnot really",
     "favicon.ico": b"\x00\x00\x01\x00",
     "data.bin": b"\x00\x01",
+    # 1 KiB or more: sent gzip-compressed to a client that accepts it
+    "assets/big-abc123.js": b"export const words = '" + b"lasku " * 400 + b"'\n",
+    "assets/big-abc123.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 4000,
     ".env": b"SECRET=1\n",
 }
 
@@ -527,3 +532,94 @@ def test_the_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
     assert configured.serve_web is False
     assert configured.resolved_web_dist_dir == tmp_path / "build" / "web"
+
+
+# --- compression ---
+
+BIG_JS = FILES["assets/big-abc123.js"]
+
+
+async def test_text_files_go_gzip_compressed_to_a_client_that_accepts_it(web: AsyncClient) -> None:
+    response = await web.get("/assets/big-abc123.js", headers={"Accept-Encoding": "gzip"})
+
+    assert response.status_code == 200
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.headers["vary"] == "Accept-Encoding"
+    assert response.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert response.headers["cache-control"] == IMMUTABLE
+    assert response.content == BIG_JS  # httpx decoded it
+    assert int(response.headers["content-length"]) < len(BIG_JS) / 10
+    assert_security_headers(response)
+    async with web.stream("GET", "/assets/big-abc123.js", headers={"Accept-Encoding": "gzip"}) as r:
+        raw = b"".join([chunk async for chunk in r.aiter_raw()])
+    assert gzip.decompress(raw) == BIG_JS
+
+
+async def test_without_gzip_in_accept_encoding_the_file_goes_as_it_is(web: AsyncClient) -> None:
+    for accept in ("identity", "gzip;q=0", "br", "*;q=0"):
+        response = await web.get("/assets/big-abc123.js", headers={"Accept-Encoding": accept})
+
+        assert "content-encoding" not in response.headers, accept
+        assert response.headers["vary"] == "Accept-Encoding"
+        assert response.headers["content-length"] == str(len(BIG_JS))
+        assert response.content == BIG_JS
+
+
+async def test_the_compressed_answer_has_its_own_etag_and_answers_304(web: AsyncClient) -> None:
+    plain = await web.get("/assets/big-abc123.js", headers={"Accept-Encoding": "identity"})
+    packed = await web.get("/assets/big-abc123.js", headers={"Accept-Encoding": "gzip"})
+
+    assert packed.headers["etag"] == plain.headers["etag"][:-1] + '-gzip"'
+    again = await web.get(
+        "/assets/big-abc123.js",
+        headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["etag"]},
+    )
+    assert again.status_code == 304
+    assert again.headers["etag"] == packed.headers["etag"]
+    assert again.headers["cache-control"] == IMMUTABLE
+
+
+async def test_a_changed_file_is_compressed_again(web: AsyncClient, dist: Path) -> None:
+    first = await web.get("/assets/big-abc123.js", headers={"Accept-Encoding": "gzip"})
+    (dist / "assets/big-abc123.js").write_bytes(BIG_JS + b"// two\n" * 10)
+
+    again = await web.get("/assets/big-abc123.js", headers={"Accept-Encoding": "gzip"})
+
+    assert again.content == BIG_JS + b"// two\n" * 10
+    assert again.headers["etag"] != first.headers["etag"]
+
+
+async def test_small_files_images_and_ranges_are_not_compressed(web: AsyncClient) -> None:
+    small = await web.get("/assets/app-abc123.js", headers={"Accept-Encoding": "gzip"})
+    image = await web.get("/assets/big-abc123.png", headers={"Accept-Encoding": "gzip"})
+    part = await web.get(
+        "/assets/big-abc123.js", headers={"Accept-Encoding": "gzip", "Range": "bytes=0-6"}
+    )
+
+    for response in (small, image):
+        assert "content-encoding" not in response.headers
+        assert "vary" not in response.headers
+    assert part.status_code == 206
+    assert "content-encoding" not in part.headers
+    assert part.content == BIG_JS[:7]
+
+
+@pytest.mark.parametrize(
+    ("header", "allowed"),
+    [
+        ("gzip", True),
+        ("gzip, deflate, br, zstd", True),
+        ("br;q=1.0, gzip;q=0.8", True),
+        ("*", True),
+        ("GZIP", True),
+        ("", False),
+        ("identity", False),
+        ("gzip;q=0", False),
+        ("gzip;q=0.0, *", False),
+        ("*;q=0", False),
+        ("br, *;q=0.5", True),
+        ("gzip;q=bad", False),
+    ],
+)
+def test_accept_encoding(header: str, allowed: bool) -> None:
+    assert accepts_gzip(header) is allowed

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from laskutin.auth.models import User
-from laskutin.companies.domain import Role
-from laskutin.companies.models import Membership
+from laskutin.companies.domain import Plan, Role
+from laskutin.companies.models import Company, Membership
 from laskutin.core.tenancy import act_as
 from tests.contract.auth import TokenAuth
 from tests.contract.harness import FactoryContext, Registry, Resource
@@ -82,6 +83,38 @@ async def invitation(ctx: FactoryContext) -> Resource:
     return Resource(id=answer.json()["id"], data=answer.json())
 
 
+@resource_factory("api-keys")
+async def api_key(ctx: FactoryContext) -> Resource:
+    """An API key of company B (which is put on the pro plan first, as the app's role)."""
+    assert isinstance(ctx.auth, TokenAuth), "the api-keys factory writes through TokenAuth's app"
+    sessions: async_sessionmaker[AsyncSession] = ctx.auth.app.state.session_factory
+    company_id = uuid.UUID(ctx.company.id)
+    async with sessions() as session, session.begin():
+        owner = ctx.auth.members[(ctx.company.id, Role.OWNER)]
+        await act_as(session, company_id=company_id, user_id=owner)
+        await session.execute(update(Company).where(Company.id == company_id).values(plan=Plan.PRO))
+    tag = uuid.uuid4().hex[:8]
+    answer = await ctx.client.post(
+        "/api/v1/api-keys", json={"name": f"Avain B-{tag}"}, headers=await ctx.headers()
+    )
+    assert answer.status_code == 201, answer.text
+    return Resource(id=answer.json()["id"], data=answer.json())
+
+
+@resource_factory("imports")
+async def csv_import(ctx: FactoryContext) -> Resource:
+    """A checked CSV import of company B (one distinctive customer row)."""
+    tag = uuid.uuid4().hex[:8]
+    answer = await ctx.client.post(
+        "/api/v1/imports",
+        params={"kind": "customers", "filename": f"b-{tag}.csv"},
+        content=f"Nimi;Sähköposti\nTuotu B-{tag} Oy;b-import.{tag}@harness.example.fi\n".encode(),
+        headers={**await ctx.headers(), "Content-Type": "text/csv"},
+    )
+    assert answer.status_code == 201, answer.text
+    return Resource(id=answer.json()["id"], data=answer.json())
+
+
 @resource_factory("customers")
 async def customer(ctx: FactoryContext) -> Resource:
     """A customer of company B, with distinctive name, e-mail and notes."""
@@ -99,6 +132,33 @@ async def customer(ctx: FactoryContext) -> Resource:
     )
     assert answer.status_code == 201, answer.text
     return Resource(id=answer.json()["id"], data=answer.json())
+
+
+@resource_factory("identities")
+async def external_identity(ctx: FactoryContext) -> Resource:
+    """An external sign-in identity (OpenID Connect) of company B's owner: written as the app's
+    database role (linking one needs a real provider: tests/integration/test_oidc.py), then read
+    through the API. An identity belongs to a user, so another company's user finds nothing."""
+    from laskutin.oidc.models import ExternalIdentity
+
+    assert isinstance(ctx.auth, TokenAuth), "the identities factory writes through TokenAuth's app"
+    sessions: async_sessionmaker[AsyncSession] = ctx.auth.app.state.session_factory
+    tag = uuid.uuid4().hex[:8]
+    owner = ctx.auth.members[(ctx.company.id, Role.OWNER)]
+    async with sessions() as session, session.begin():
+        row = ExternalIdentity(
+            user_id=owner,
+            provider="harness-idp",
+            subject=f"b-subject-{tag}",
+            email=f"b-identity.{tag}@harness.example.fi",
+        )
+        session.add(row)
+        await session.flush()
+        identity_id = str(row.id)
+    answer = await ctx.client.get("/api/v1/me/identities", headers=await ctx.headers())
+    assert answer.status_code == 200, answer.text
+    [data] = [item for item in answer.json()["items"] if item["id"] == identity_id]
+    return Resource(id=identity_id, data=data)
 
 
 @resource_factory("invoices")
@@ -181,3 +241,56 @@ async def invoice_send(ctx: FactoryContext) -> Resource:
     )
     assert answer.status_code == 202, answer.text
     return Resource(id=answer.json()["id"], data=answer.json(), path_params={"id": made.id})
+
+
+@resource_factory("quotes")
+async def quote(ctx: FactoryContext) -> Resource:
+    """An accepted quote of company B (send, accept, decline and invoice all have something to
+    act on: 404 comes first), with a distinctive line and notes."""
+    from tests.contract.invoicing import line, make_customer, make_seller
+
+    assert isinstance(ctx.auth, TokenAuth)
+    tag = uuid.uuid4().hex[:8]
+    await make_seller(ctx.auth, ctx.company)
+    customer_id = await make_customer(ctx.auth, ctx.company, name=f"Tarjottava B-{tag} Oy")
+    headers = await ctx.headers()
+    created = await ctx.client.post(
+        "/api/v1/quotes",
+        json={
+            "customer_id": customer_id,
+            "notes": f"Vain yritykselle B {tag}",
+            "buyer_reference": f"Viite B-{tag}",
+            "lines": [line(description=f"Tarjousrivi B-{tag}")],
+        },
+        headers=headers,
+    )
+    assert created.status_code == 201, created.text
+    quote_id = created.json()["id"]
+    accepted = await ctx.client.post(f"/api/v1/quotes/{quote_id}/accept", headers=headers)
+    assert accepted.status_code == 200, accepted.text
+    return Resource(id=quote_id, data=accepted.json())
+
+
+@resource_factory("recurring-invoices")
+async def recurring_invoice(ctx: FactoryContext) -> Resource:
+    """A recurring invoice of company B (monthly, left as drafts) with a distinctive name, line
+    and notes."""
+    from tests.contract.invoicing import line, make_customer, make_seller
+
+    assert isinstance(ctx.auth, TokenAuth)
+    tag = uuid.uuid4().hex[:8]
+    await make_seller(ctx.auth, ctx.company)
+    customer_id = await make_customer(ctx.auth, ctx.company, name=f"Toistuva B-{tag} Oy")
+    answer = await ctx.client.post(
+        "/api/v1/recurring-invoices",
+        json={
+            "name": f"Toistuva B-{tag}",
+            "customer_id": customer_id,
+            "notes": f"Vain yritykselle B {tag}",
+            "lines": [line(description=f"Toistuva rivi B-{tag}")],
+            "schedule": {"unit": "month", "start_date": "2099-01-01"},
+        },
+        headers=await ctx.headers(),
+    )
+    assert answer.status_code == 201, answer.text
+    return Resource(id=answer.json()["id"], data=answer.json())

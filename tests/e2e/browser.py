@@ -10,7 +10,7 @@ import contextlib
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from laskutin.core.settings import EMBEDDED_APP_ROLE, EMBEDDED_OWNER_ROLE
@@ -42,21 +42,77 @@ def serving(env: dict[str, str], workdir: Path) -> Iterator[tuple[str, Spawned]]
         yield base, api
 
 
-def run_browser_script(script: str, api_url: str) -> None:
-    """Run web/scripts/``script`` against ``api_url``; fail with its output on any failed step."""
-    assert (WEB / "dist" / "index.html").is_file(), "build the web app first: make web-build"
-    assert Path(CHROMIUM).is_file(), "install Debian's chromium: apt-get install -y chromium"
+def node_binary() -> str:
     node = shutil.which("node")
     assert node is not None, "Node.js 20 is needed for the browser test"
+    return node
+
+
+def run_browser_script(
+    script: str,
+    api_url: str,
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+) -> str:
+    """Run web/scripts/``script`` against ``api_url`` (with ``env`` added to the environment);
+    fail with its output on any failed step. Returns the output."""
+    assert (WEB / "dist" / "index.html").is_file(), "build the web app first: make web-build"
+    assert Path(CHROMIUM).is_file(), "install Debian's chromium: apt-get install -y chromium"
     result = subprocess.run(
-        [node, f"scripts/{script}"],
+        [node_binary(), f"scripts/{script}"],
         cwd=WEB,
-        env={**os.environ, "LASKUTIN_E2E_API_URL": api_url, "CHROME_PATH": CHROMIUM},
+        env={
+            **os.environ,
+            "LASKUTIN_E2E_API_URL": api_url,
+            "CHROME_PATH": CHROMIUM,
+            **(env or {}),
+        },
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
     )
     output = result.stdout + result.stderr
     print(output)
     assert result.returncode == 0, output
     assert "FAIL" not in output, output
+    return output
+
+
+@contextlib.contextmanager
+def building_web_app(out_dir: Path, *, version: str) -> Iterator[Callable[[], Path]]:
+    """Build the web app into ``out_dir`` in the background, showing ``version``
+    (LASKUTIN_APP_VERSION, read by web/vite.config.ts): a second version to deploy under an
+    open app. Yields a function that waits for the build and answers ``out_dir``."""
+    log = out_dir.parent / f"{out_dir.name}.build.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [
+                node_binary(),
+                "node_modules/vite/bin/vite.js",
+                "build",
+                "--outDir",
+                str(out_dir),
+                "--emptyOutDir",
+                "--logLevel",
+                "warn",
+            ],
+            cwd=WEB,
+            env={**os.environ, "LASKUTIN_APP_VERSION": version},
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+
+    def finished() -> Path:
+        code = process.wait(timeout=300)
+        assert code == 0, f"the second build failed:\n{log.read_text(errors='replace')}"
+        assert (out_dir / "sw.js").is_file(), "the second build has no service worker"
+        return out_dir
+
+    try:
+        yield finished
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()

@@ -140,5 +140,9 @@ async def test_demo_company_and_user_are_seeded_and_can_sign_in(
         }
         assert await session.scalar(text("SELECT count(*) FROM customers")) == 3
         assert await session.scalar(text("SELECT count(*) FROM products")) == 3
+        # Issue 9: a recurring template with a history, and quotes (sent and accepted).
+        assert await session.scalar(text("SELECT count(*) FROM recurring_invoices")) >= 1
+        quotes = await session.execute(text("SELECT state FROM quotes ORDER BY state"))
+        assert [state for (state,) in quotes.all()] == ["accepted", "sent"]
     assert any(line.startswith("demo data:") for line in lines)
     assert await seeding.seed_demo_data(factory) is None

@@ -7,13 +7,17 @@ Codes are computed with pyotp from the secret the API showed, at instants set wi
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 import pyotp
+from fastapi import FastAPI
 from httpx import AsyncClient, Response
 
+from laskutin.companies.domain import Role
 from laskutin.core import clock
 from tests.integration.accounts import PASSWORD, SIGNUP, bearer, log_in, signup_body
+from tests.integration.test_auth_api import add_member
 
 LOGIN = "/api/v1/auth/login"
 FINISH = "/api/v1/auth/login/two-factor"
@@ -225,3 +229,55 @@ async def test_turning_it_off_needs_the_password(client: AsyncClient) -> None:
             "two-factor-not-set-up",
         )
     assert (await client.get(TWO_FACTOR)).status_code == 401
+
+
+async def test_a_company_can_require_it_of_its_members(client: AsyncClient, app: FastAPI) -> None:
+    start = clock.now()
+    assert (await client.post(SIGNUP, json=signup_body("jasen2@example.fi"))).status_code == 201
+    with clock.frozen_at(start):
+        member_tokens = await log_in(client, "jasen2@example.fi")
+    member_me = (await client.get("/api/v1/me", headers=bearer(member_tokens))).json()
+    # The owner (not yet enrolled) cannot require it: nobody locks themself out.
+    assert (await client.post(SIGNUP, json=signup_body(EMAIL))).status_code == 201
+    with clock.frozen_at(start):
+        owner_tokens = await log_in(client, EMAIL)
+        headers = bearer(owner_tokens)
+        owner_me = (await client.get("/api/v1/me", headers=headers)).json()
+        refused = await client.patch(
+            "/api/v1/company", json={"require_two_factor": True}, headers=headers
+        )
+        assert problem(refused, 422, "two-factor-enrol-first")["errors"][0]["field"] == (
+            "require_two_factor"
+        )
+        secret = (await client.post(f"{TWO_FACTOR}/setup", headers=headers)).json()["secret"]
+        await client.post(
+            f"{TWO_FACTOR}/confirm", json={"code": code_at(secret, start)}, headers=headers
+        )
+        required = await client.patch(
+            "/api/v1/company", json={"require_two_factor": True}, headers=headers
+        )
+        assert required.status_code == 200, required.text
+        assert required.json()["require_two_factor"] is True
+    company_id = uuid.UUID(owner_me["active_company_id"])
+    await add_member(
+        app,
+        company_id=company_id,
+        owner_id=uuid.UUID(owner_me["user"]["id"]),
+        user_id=uuid.UUID(member_me["user"]["id"]),
+        role=Role.MEMBER,
+    )
+    with clock.frozen_at(start):
+        switched = await client.post(
+            "/api/v1/me/company",
+            json={"company_id": str(company_id)},
+            headers=bearer(member_tokens),
+        )
+        assert switched.status_code == 200, switched.text
+        member = bearer(switched.json())
+        problem(await client.get("/api/v1/customers", headers=member), 403, "two-factor-required")
+        assert (await client.get("/api/v1/me", headers=member)).status_code == 200
+        own_secret = (await client.post(f"{TWO_FACTOR}/setup", headers=member)).json()["secret"]
+        await client.post(
+            f"{TWO_FACTOR}/confirm", json={"code": code_at(own_secret, start)}, headers=member
+        )
+        assert (await client.get("/api/v1/customers", headers=member)).status_code == 200

@@ -2,8 +2,9 @@
 
 - ``SessionDep``: the request's unit of work, with no tenant (sign-up, sign-out).
 - ``CurrentUser``: the claims of the request's access token (``Authorization: Bearer <jwt>``),
-  verified with the replica's key ring; a missing or invalid token answers 401 problem+json
-  with ``WWW-Authenticate: Bearer``.
+  verified with the replica's key ring, or an API key (laskutin.apikeys); a missing or invalid
+  token answers 401 problem+json with ``WWW-Authenticate: Bearer``.
+- ``CurrentPerson``: the same, refusing API keys (403): a user's own resources.
 - ``TenantSession``: the request's unit of work acting for the token's company and user
   (:func:`laskutin.core.tenancy.act_as` first), so row-level security holds for every statement.
 """
@@ -17,6 +18,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from laskutin.apikeys import service as apikeys
 from laskutin.auth.keys import KeyRing
 from laskutin.auth.tokens import AccessClaims, verify_access_token
 from laskutin.core.db import unit_of_work
@@ -47,7 +49,8 @@ def _keyring(request: Request) -> KeyRing:
 _bearer = HTTPBearer(
     auto_error=False,
     bearerFormat="JWT",
-    description="An access token from POST /api/v1/auth/login or /api/v1/auth/refresh.",
+    description="An access token from POST /api/v1/auth/login or /api/v1/auth/refresh, or an "
+    "API key (lsk_...) made at POST /api/v1/api-keys.",
 )
 
 
@@ -57,10 +60,21 @@ async def _current_user(
 ) -> AccessClaims:
     if credentials is None or not credentials.credentials:
         raise Unauthenticated()
+    if apikeys.is_api_key(credentials.credentials):
+        return await apikeys.authenticate(
+            request.app.state.session_factory, credentials.credentials
+        )
     settings: Settings = request.app.state.settings
     return await verify_access_token(
         _keyring(request), credentials.credentials, issuer=settings.jwt_issuer
     )
+
+
+async def _current_person(claims: Annotated[AccessClaims, Depends(_current_user)]) -> AccessClaims:
+    """A user's own sign-in, not an API key (the user's own resources: /me and the like)."""
+    if claims.api_key_id is not None:
+        raise apikeys.NotWithApiKey()
+    return claims
 
 
 async def _tenant_session(
@@ -79,4 +93,6 @@ SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 KeyRingDep = Annotated[KeyRing, Depends(_keyring)]
 CurrentUser = Annotated[AccessClaims, Depends(_current_user)]
+# For the user's own resources: an API key answers 403 (not-with-api-key).
+CurrentPerson = Annotated[AccessClaims, Depends(_current_person)]
 TenantSession = Annotated[AsyncSession, Depends(_tenant_session, scope="function")]

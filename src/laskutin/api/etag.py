@@ -41,7 +41,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
@@ -49,7 +49,14 @@ from pydantic import BaseModel
 
 from laskutin.core.errors import PreconditionFailed
 
-__all__ = ["IfMatch", "check_if_match", "etag_of", "parse_etags", "read_response"]
+__all__ = [
+    "IfMatch",
+    "check_if_match",
+    "etag_of",
+    "etag_of_content",
+    "parse_etags",
+    "read_response",
+]
 
 # One entity tag: optional W/ and a quoted string of visible ASCII other than the quote.
 _ENTITY_TAG = re.compile(r'\s*(W/)?("[\x21\x23-\x7e\x80-\xff]*")\s*(?:,|$)')
@@ -57,9 +64,13 @@ _ENTITY_TAG = re.compile(r'\s*(W/)?("[\x21\x23-\x7e\x80-\xff]*")\s*(?:,|$)')
 
 def etag_of(model: BaseModel) -> str:
     """The strong ETag of ``model``'s JSON representation, e.g. ``"3f2a...c9"`` (quoted)."""
-    canonical = json.dumps(
-        model.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    return etag_of_content(model.model_dump(mode="json"))
+
+
+def etag_of_content(content: Any) -> str:
+    """:func:`etag_of` for a representation already dumped (``model.model_dump(mode="json")``),
+    so that a route dumping it for its body too does so once."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:32] + '"'
 
 

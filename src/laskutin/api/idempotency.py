@@ -38,22 +38,25 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import DateTime, ForeignKey, Integer, Text, delete, func, select, text, update
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy import DateTime, ForeignKey, Integer, Text, delete, func, select, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from laskutin.api.deps import CurrentUser, TenantSession
 from laskutin.auth.tokens import AccessClaims
+from laskutin.core.db import driver_connection
 from laskutin.core.errors import Conflict, RuleViolation
 from laskutin.core.models import Base
 
@@ -61,6 +64,7 @@ __all__ = [
     "HEADER",
     "KEEP_FOR",
     "REPLAYED_HEADER",
+    "Dumped",
     "Idempotency",
     "IdempotencyDep",
     "IdempotencyKey",
@@ -135,7 +139,10 @@ class IdempotentReplay(Exception):
 
 
 def credential_of(claims: AccessClaims) -> str:
-    """The credential a key is scoped to: ``user:<uuid>`` for a user's access token."""
+    """The credential a key is scoped to: ``user:<uuid>`` for a user's access token,
+    ``key:<uuid>`` for an API key."""
+    if claims.api_key_id is not None:
+        return f"key:{claims.api_key_id}"
     return f"user:{claims.user_id}"
 
 
@@ -146,16 +153,52 @@ def request_hash(method: str, path: str, body: bytes) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class Dumped:
+    """A body already in its JSON form (``model.model_dump(mode="json")``), e.g. one that was
+    dumped once for its ETag too (api.etag.etag_of_content)."""
+
+    content: Any
+
+
 def _content(body: BaseModel | Any) -> Any:
+    if isinstance(body, Dumped):
+        return body.content
     if isinstance(body, BaseModel):
         return body.model_dump(mode="json")
     return jsonable_encoder(body)
+
+
+def _encode(content: Any) -> bytes:
+    """``content`` as JSONResponse writes it (the same bytes)."""
+    return json.dumps(
+        content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+    ).encode("utf-8")
 
 
 def _response(status_code: int, content: Any, headers: Mapping[str, str]) -> Response:
     if content is None:
         return Response(status_code=status_code, headers=dict(headers))
     return JSONResponse(content, status_code=status_code, headers=dict(headers))
+
+
+# Every POST with the header runs these two: lean SQL (core.db.driver_connection), statements
+# prepared once per connection instead of built and compiled per request. JSONB parameters are
+# JSON text.
+_CLAIM_SQL = (
+    "INSERT INTO idempotency_keys (company_id, credential, key, request_hash, expires_at) "
+    "VALUES ($1, $2, $3, $4, now() + interval '"
+    + str(int(KEEP_FOR.total_seconds()))
+    + " seconds') "
+    "ON CONFLICT (company_id, credential, key) DO UPDATE SET "
+    "request_hash = excluded.request_hash, status_code = NULL, response_body = NULL, "
+    "response_headers = NULL, created_at = now(), expires_at = excluded.expires_at "
+    "WHERE idempotency_keys.expires_at < now() RETURNING idempotency_keys.key"
+)
+_ANSWER_SQL = (
+    "UPDATE idempotency_keys SET status_code = $4, response_body = $5, response_headers = $6 "
+    "WHERE company_id = $1 AND credential = $2 AND key = $3"
+)
 
 
 class Idempotency:
@@ -186,18 +229,24 @@ class Idempotency:
         stored with ``headers`` under the request's key in the request's transaction."""
         content = None if body is None else _content(body)
         stored_headers = dict(headers or {})
+        # Serialised once: the stored answer and the body sent are the same JSON text.
+        encoded = None if content is None else _encode(content)
         if self.key is not None:
-            await self.session.execute(
-                update(IdempotencyKey)
-                .where(*self._identity())
-                .values(
-                    status_code=status_code,
-                    response_body=content,
-                    response_headers=stored_headers,
-                )
+            await (await driver_connection(self.session)).execute(
+                _ANSWER_SQL,
+                self.company_id,
+                self.credential,
+                self.key,
+                status_code,
+                None if encoded is None else encoded.decode(),
+                json.dumps(stored_headers),
             )
         self.answered = True
-        return _response(status_code, content, stored_headers)
+        if encoded is None:
+            return Response(status_code=status_code, headers=stored_headers)
+        return Response(
+            encoded, status_code=status_code, headers=stored_headers, media_type="application/json"
+        )
 
     def _identity(self) -> list[Any]:
         return [
@@ -208,29 +257,12 @@ class Idempotency:
 
     async def _claim(self, fingerprint: str) -> None:
         """Insert the pending row, or replay/refuse what an earlier request stored."""
-        now = func.now()
-        statement = insert(IdempotencyKey).values(
-            company_id=self.company_id,
-            credential=self.credential,
-            key=self.key,
-            request_hash=fingerprint,
-            expires_at=now + text(f"interval '{int(KEEP_FOR.total_seconds())} seconds'"),
-        )
         # An expired key not yet swept starts again; a live one is left alone (and waited for,
         # when another transaction holds it uncommitted).
-        claim = statement.on_conflict_do_update(
-            index_elements=["company_id", "credential", "key"],
-            set_={
-                "request_hash": statement.excluded.request_hash,
-                "status_code": None,
-                "response_body": None,
-                "response_headers": None,
-                "created_at": now,
-                "expires_at": statement.excluded.expires_at,
-            },
-            where=IdempotencyKey.expires_at < now,
-        ).returning(IdempotencyKey.key)
-        if (await self.session.execute(claim)).scalar_one_or_none() is not None:
+        claimed = await (await driver_connection(self.session)).fetchval(
+            _CLAIM_SQL, self.company_id, self.credential, self.key, fingerprint
+        )
+        if claimed is not None:
             return
         row = (
             await self.session.execute(select(IdempotencyKey).where(*self._identity()))

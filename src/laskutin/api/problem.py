@@ -120,7 +120,7 @@ def unexpected_error_response(request: Request, exc: BaseException) -> JSONRespo
     )
 
 
-def _field_error(error: Mapping[str, Any], language: Language) -> errors.FieldError:
+def field_error(error: Mapping[str, Any], language: Language) -> errors.FieldError:
     code = str(error.get("type", "invalid"))
     location = [str(part) for part in error.get("loc", ())]
     if code == "json_invalid":
@@ -141,7 +141,7 @@ def _field_error(error: Mapping[str, Any], language: Language) -> errors.FieldEr
 
 def _validation_problem(request: Request, raw_errors: Sequence[Mapping[str, Any]]) -> JSONResponse:
     language = negotiate_language(request.headers.get("accept-language"))
-    field_errors = [_field_error(e, language) for e in raw_errors]
+    field_errors = [field_error(e, language) for e in raw_errors]
     problem = errors.Problem(
         422,
         "validation-error",

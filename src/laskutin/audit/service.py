@@ -28,19 +28,28 @@ Example, in a service and its route::
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laskutin.api.pagination import Page, Sort, paginate
 from laskutin.audit.models import AuditEvent
 from laskutin.audit.schemas import AuditEventRead
 from laskutin.auth.models import User
+from laskutin.core.db import driver_connection
 
-__all__ = ["SYSTEM_ACTOR_NAME", "Acting", "diff", "list_events", "record"]
+__all__ = [
+    "SYSTEM_ACTOR_NAME",
+    "Acting",
+    "diff",
+    "list_events",
+    "record",
+    "remember_actor_name",
+]
 
 SYSTEM_ACTOR_NAME = "system"
 NEWEST_FIRST = Sort("audit:newest", [(AuditEvent.at, "desc"), (AuditEvent.id, "desc")])
@@ -55,6 +64,13 @@ class Acting(Protocol):
 
     @property
     def company_id(self) -> uuid.UUID: ...
+
+
+def remember_actor_name(session: AsyncSession, user_id: uuid.UUID, name: str | None) -> None:
+    """The user's name as just read in this transaction (the acting member's lookup reads it),
+    so that :func:`record` needs no query for it."""
+    names: dict[uuid.UUID, str] = session.info.setdefault(_NAMES, {})
+    names[user_id] = name or str(user_id)
 
 
 async def _actor_name(session: AsyncSession, user_id: uuid.UUID) -> str:
@@ -75,23 +91,34 @@ async def record(
     changes: Mapping[str, Any] | None = None,
 ) -> None:
     """Append one event for the active company (the actor's, or the transaction's for None)."""
+    stored = None if changes is None else json.dumps(dict(changes))
     if actor is None:
-        company_id: Any = func.laskutin_company_id()
-        user_id, name = None, SYSTEM_ACTOR_NAME
-    else:
-        company_id, user_id = actor.company_id, actor.user_id
-        name = await _actor_name(session, actor.user_id)
-    await session.execute(
-        insert(AuditEvent).values(
-            company_id=company_id,
-            resource_type=resource_type,
-            resource_id=resource_id,
-            action=action,
-            actor_user_id=user_id,
-            actor_name=name,
-            changes=None if changes is None else dict(changes),
+        await (await driver_connection(session)).execute(
+            _RECORD_SYSTEM_SQL, resource_type, resource_id, action, SYSTEM_ACTOR_NAME, stored
         )
+        return
+    name = await _actor_name(session, actor.user_id)
+    await (await driver_connection(session)).execute(
+        _RECORD_SQL,
+        actor.company_id,
+        resource_type,
+        resource_id,
+        action,
+        actor.user_id,
+        name,
+        stored,
     )
+
+
+# Every change records one: lean SQL (core.db.driver_connection), prepared once per connection.
+_RECORD_SQL = (
+    "INSERT INTO audit_events (company_id, resource_type, resource_id, action, actor_user_id, "
+    "actor_name, changes) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+)
+_RECORD_SYSTEM_SQL = (
+    "INSERT INTO audit_events (company_id, resource_type, resource_id, action, actor_user_id, "
+    "actor_name, changes) VALUES (laskutin_company_id(), $1, $2, $3, NULL, $4, $5)"
+)
 
 
 async def list_events(

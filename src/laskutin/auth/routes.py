@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from laskutin.api.deps import CurrentUser, KeyRingDep, SessionDep, SettingsDep, TenantSession
+from laskutin.api.deps import CurrentPerson, KeyRingDep, SessionDep, SettingsDep, TenantSession
 from laskutin.api.problem import problem_response as _problem
 from laskutin.auth import service
 from laskutin.auth.keys import KeyRing
@@ -269,7 +269,7 @@ async def verify_email(body: VerifyEmailRequest, session: SessionDep) -> Respons
     },
 )
 async def verify_email_resend(
-    request: Request, claims: CurrentUser, session: TenantSession
+    request: Request, claims: CurrentPerson, session: TenantSession
 ) -> MailAccepted:
     """Nothing is sent when the address is verified already; the answer is the same. At most
     3 requests per user per hour: then 429 with Retry-After."""
@@ -277,7 +277,7 @@ async def verify_email_resend(
     return MailAccepted()
 
 
-async def _count_password_guess(request: Request, claims: CurrentUser) -> None:
+async def _count_password_guess(request: Request, claims: CurrentPerson) -> None:
     """Count a password change attempt (auth/limits.py) in a transaction of its own, before
     the request's session is opened (one request never holds two connections): 429 beyond the
     limit, and the password is not checked."""
@@ -298,7 +298,7 @@ async def _count_password_guess(request: Request, claims: CurrentUser) -> None:
 )
 async def change_password(
     body: PasswordChangeRequest,
-    claims: CurrentUser,
+    claims: CurrentPerson,
     _counted: Annotated[None, Depends(_count_password_guess)],  # before the session opens
     session: TenantSession,
 ) -> Response:
@@ -322,7 +322,7 @@ async def change_password(
     summary="The signed-in user, their companies and roles, and the active company",
     responses={401: _problem("No valid access token", _BEARER_CHALLENGE)},
 )
-async def get_me(claims: CurrentUser, session: TenantSession) -> MeRead:
+async def get_me(claims: CurrentPerson, session: TenantSession) -> MeRead:
     return await service.me(session, claims=claims)
 
 
@@ -337,7 +337,7 @@ async def get_me(claims: CurrentUser, session: TenantSession) -> MeRead:
 )
 async def switch_company(
     body: SwitchCompanyRequest,
-    claims: CurrentUser,
+    claims: CurrentPerson,
     session: TenantSession,
     keyring: KeyRingDep,
     settings: SettingsDep,

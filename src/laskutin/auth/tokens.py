@@ -26,6 +26,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from joserfc import jws, jwt
 from joserfc.errors import ExpiredTokenError, JoseError
@@ -102,6 +103,10 @@ class AccessClaims:
     expires_at: dt.datetime
     jti: str
     kid: str
+    # Set when the request carries an API key (laskutin.apikeys): it acts as the key's maker,
+    # within the key's scopes.
+    api_key_id: uuid.UUID | None = None
+    scopes: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -180,7 +185,41 @@ async def issue_access_token(
 async def verify_access_token(keyring: KeyRing, token: str, *, issuer: str) -> AccessClaims:
     """The claims of a valid access token; :class:`InvalidAccessToken` (or
     :class:`AccessTokenExpired`) otherwise. Checks the signature by the key the token names,
-    the algorithm, ``typ`` (header and claim), ``iss``, ``exp``, ``iat`` and the lifetime."""
+    the algorithm, ``typ`` (header and claim), ``iss``, ``exp``, ``iat`` and the lifetime.
+
+    A token verified before by this process is not parsed and its signature not checked
+    again (every request of a client presents the same token for 15 minutes); what can change
+    since is: the key it names must still verify now, and its ``exp`` and ``iat`` are checked
+    against the clock as on the first time."""
+    verified = _VERIFIED.get((token, issuer))
+    if verified is not None:
+        claims_seen, key_seen = verified
+        key = await keyring.verification_key(claims_seen.kid)
+        if key is None:
+            raise InvalidAccessToken()
+        if key.public is key_seen:  # else the keys were reloaded: verify again
+            now = _timestamp(clock.now())
+            leeway = int(CLOCK_LEEWAY.total_seconds())
+            if _timestamp(claims_seen.expires_at) <= now - leeway:
+                raise AccessTokenExpired()
+            if _timestamp(claims_seen.issued_at) > now + leeway:
+                raise InvalidAccessToken()
+            return claims_seen
+    claims = await _verify_access_token(keyring, token, issuer=issuer)
+    key = await keyring.verification_key(claims.kid)
+    if key is not None:
+        if len(_VERIFIED) >= _VERIFIED_KEPT:
+            _VERIFIED.clear()
+        _VERIFIED[token, issuer] = (claims, key.public)
+    return claims
+
+
+# Tokens this process verified, by (token, issuer): their claims and the key that verified.
+_VERIFIED: dict[tuple[str, str], tuple[AccessClaims, Any]] = {}
+_VERIFIED_KEPT = 4096
+
+
+async def _verify_access_token(keyring: KeyRing, token: str, *, issuer: str) -> AccessClaims:
     try:
         header = jws.extract_compact(token.encode()).headers()
     except (JoseError, ValueError, TypeError, KeyError):

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from laskutin.api.deps import CurrentUser, SessionDep, SettingsDep
+from laskutin.api.deps import CurrentPerson, SessionDep, SettingsDep
 from laskutin.api.problem import problem_response as _problem
 from laskutin.auth import two_factor
 from laskutin.auth.schemas import (
@@ -67,7 +67,7 @@ async def finish_login(
 @two_factor_router.get(
     "", operation_id="me-two-factor-get", summary="Is two-factor sign-in on", responses=_401
 )
-async def get_status(claims: CurrentUser, session: SessionDep) -> TwoFactorStatus:
+async def get_status(claims: CurrentPerson, session: SessionDep) -> TwoFactorStatus:
     await act_as(session, company_id=None, user_id=claims.user_id)
     found = await two_factor.status(session, user_id=claims.user_id)
     return TwoFactorStatus(
@@ -84,7 +84,7 @@ async def get_status(claims: CurrentUser, session: SessionDep) -> TwoFactorStatu
     responses={**_401, **_409},
 )
 async def start_setup(
-    claims: CurrentUser, session: SessionDep, settings: SettingsDep
+    claims: CurrentPerson, session: SessionDep, settings: SettingsDep
 ) -> TwoFactorSetup:
     """Nothing changes at sign-in until the first code is confirmed; starting again replaces
     an unconfirmed secret."""
@@ -102,7 +102,7 @@ async def start_setup(
     responses={**_401, **_409, **_422},
 )
 async def confirm(
-    body: TwoFactorCode, claims: CurrentUser, session: SessionDep, settings: SettingsDep
+    body: TwoFactorCode, claims: CurrentPerson, session: SessionDep, settings: SettingsDep
 ) -> RecoveryCodes:
     await act_as(session, company_id=None, user_id=claims.user_id)
     codes = await two_factor.confirm(
@@ -118,7 +118,7 @@ async def confirm(
     responses={**_401, **_409, **_422},
 )
 async def new_recovery_codes(
-    body: TwoFactorCode, claims: CurrentUser, session: SessionDep, settings: SettingsDep
+    body: TwoFactorCode, claims: CurrentPerson, session: SessionDep, settings: SettingsDep
 ) -> RecoveryCodes:
     await act_as(session, company_id=None, user_id=claims.user_id)
     codes = await two_factor.regenerate_recovery_codes(
@@ -134,7 +134,7 @@ async def new_recovery_codes(
     summary="Turn two-factor sign-in off (your password)",
     responses={**_401, **_409, 422: _problem("The password is wrong")},
 )
-async def disable(body: TwoFactorDisable, claims: CurrentUser, session: SessionDep) -> Response:
+async def disable(body: TwoFactorDisable, claims: CurrentPerson, session: SessionDep) -> Response:
     await act_as(session, company_id=None, user_id=claims.user_id)
     await two_factor.disable(session, user_id=claims.user_id, password=body.password)
     return Response(status_code=204)

@@ -81,3 +81,12 @@ def can_manage_member(actor: Role, member: Role) -> bool:
 def leaves_an_owner(roles_after: Iterable[Role]) -> bool:
     """Whether the company's roles after a change still include an owner (it must)."""
     return Role.OWNER in set(roles_after)
+
+
+def role_within(member_role: Role, scopes: Iterable[str]) -> Role:
+    """The role of a request made with an API key: its maker's role, capped by the key's
+    scopes (``write``: at most member; ``read`` alone: accountant). A key never manages
+    settings or members."""
+    if "write" in set(scopes) and member_role != Role.ACCOUNTANT:
+        return Role.MEMBER
+    return Role.ACCOUNTANT

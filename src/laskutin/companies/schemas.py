@@ -55,6 +55,10 @@ class CompanyRead(BaseModel):
         examples=["FI01162976"],
     )
     plan: Plan
+    require_two_factor: bool = Field(
+        description="Members must sign in with a second factor; those without one can only "
+        "enrol (403 two-factor-required elsewhere)"
+    )
     street_address: str | None = Field(examples=["Mannerheimintie 1 A 2"])
     postal_code: str | None = Field(examples=["00100"])
     city: str | None = Field(examples=["Helsinki"])
@@ -140,6 +144,10 @@ class CompanyUpdate(BaseModel):
     business_id: Annotated[str, Field(max_length=20, examples=["0116297-6"])] | None = None
     vat_number: Annotated[str, Field(max_length=20, examples=["FI01162976"])] | None = None
     plan: Plan | None = None
+    require_two_factor: bool | None = Field(
+        default=None,
+        description="Turning it on needs two-factor sign-in on your own account first",
+    )
     street_address: ShortText | None = None
     postal_code: Annotated[str, Field(max_length=20)] | None = None
     city: Annotated[str, Field(max_length=100)] | None = None

@@ -37,8 +37,9 @@ from laskutin.api.etag import check_if_match, etag_of
 from laskutin.api.pagination import Page
 from laskutin.audit import service as audit
 from laskutin.audit.schemas import AuditEventRead
-from laskutin.auth.models import RefreshToken, User
+from laskutin.auth.models import RefreshToken, TwoFactor, User
 from laskutin.auth.tokens import AccessClaims, NotAMember
+from laskutin.auth.two_factor import TwoFactorRequired
 from laskutin.companies import domain, logo, settings
 from laskutin.companies.domain import Permission, Role
 from laskutin.companies.models import (
@@ -57,6 +58,7 @@ from laskutin.companies.schemas import (
 )
 from laskutin.companies.settings import InvoiceLanguage, ReferenceType
 from laskutin.core import clock
+from laskutin.core.db import driver_connection
 from laskutin.core.errors import (
     FieldError,
     NotFound,
@@ -86,6 +88,18 @@ class LastOwner(RuleViolation):
         "sv": "Företaget måste ha minst en ägare. Lägg först till en annan ägare.",
         "en": "A company must keep at least one owner. Make someone else an owner first.",
     }
+
+
+class EnrolBeforeRequiring(RuleViolation):
+    code = "two-factor-enrol-first"
+    messages = {
+        "fi": "Ota ensin kaksivaiheinen tunnistautuminen käyttöön omalle tunnuksellesi.",
+        "sv": "Slå först på tvåstegsverifiering för ditt eget konto.",
+        "en": "Turn on two-factor sign-in for your own account first.",
+    }
+
+    def __init__(self) -> None:
+        super().__init__(field="require_two_factor")
 
 
 class VatNumberMismatch(RuleViolation):
@@ -118,14 +132,33 @@ async def acting_member(session: AsyncSession, *, claims: AccessClaims) -> Actor
 
     A user removed since the token was issued is :class:`NotAMember` (401): the client
     refreshes, which fails for that company too, and signs in again."""
-    role = await session.scalar(
-        select(Membership.role).where(
-            Membership.company_id == claims.company_id, Membership.user_id == claims.user_id
-        )
+    # Every authenticated request runs this: lean SQL (core.db.driver_connection). The user's
+    # name comes along for the audit trail, so recording an event needs no query of its own.
+    row = await (await driver_connection(session)).fetchrow(
+        _MEMBER_SQL, claims.company_id, claims.user_id
     )
-    if role is None:
+    if row is None:
         raise NotAMember()
+    audit.remember_actor_name(session, claims.user_id, row[1])
+    role = Role(row[0])
+    if claims.scopes is not None:  # an API key: its maker's role within the key's scopes
+        role = domain.role_within(role, claims.scopes)
+    elif row[2] and not row[3]:
+        # The company requires two-factor sign-in and this user has none: only their own
+        # resources (/me, where they enrol) answer until they do (issue 8).
+        raise TwoFactorRequired()
     return Actor(user_id=claims.user_id, company_id=claims.company_id, role=role)
+
+
+_MEMBER_SQL = (
+    "SELECT memberships.role, users.name, companies.require_two_factor, "
+    "EXISTS (SELECT 1 FROM user_two_factor t "
+    "WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) "
+    "FROM memberships "
+    "JOIN users ON users.id = memberships.user_id "
+    "JOIN companies ON companies.id = memberships.company_id "
+    "WHERE memberships.company_id = $1 AND memberships.user_id = $2"
+)
 
 
 def require(actor: Actor, permission: Permission) -> None:
@@ -204,6 +237,7 @@ async def _company_read(session: AsyncSession, company: Company) -> CompanyRead:
         business_id=company.business_id,
         vat_number=company.vat_number,
         plan=company.plan,
+        require_two_factor=company.require_two_factor,
         street_address=company.street_address,
         postal_code=company.postal_code,
         city=company.city,
@@ -308,6 +342,8 @@ async def update_company(
             raise VatNumberMismatch(field=field, value=company.vat_number, expected=expected)
     if changes.get("plan") is not None:
         company.plan = changes["plan"]
+    if changes.get("require_two_factor") is not None:
+        await _set_two_factor_requirement(session, actor, company, changes["require_two_factor"])
     _apply_details(company, changes)
     if changes.get("bank_accounts") is not None:
         await _replace_bank_accounts(session, company.id, changes["bank_accounts"])
@@ -323,6 +359,20 @@ async def update_company(
     after = await _company_read(session, company)
     await _audit_change(session, actor, before, after)
     return after
+
+
+async def _set_two_factor_requirement(
+    session: AsyncSession, actor: Actor, company: Company, required: bool
+) -> None:
+    """Turning the requirement on needs the actor's own second factor: nobody locks
+    themself out of the company's settings."""
+    if required and not company.require_two_factor:
+        enrolled = await session.scalar(
+            select(TwoFactor.confirmed_at).where(TwoFactor.user_id == actor.user_id)
+        )
+        if enrolled is None:
+            raise EnrolBeforeRequiring()
+    company.require_two_factor = required
 
 
 def _apply_details(company: Company, changes: dict[str, Any]) -> None:

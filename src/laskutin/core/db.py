@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 from sqlalchemy import exc as sa_exc
@@ -123,3 +124,100 @@ def is_database_unavailable(exc: BaseException) -> bool:
         else:
             current = current.__context__
     return False
+
+
+_DRIVER = "laskutin.db.driver"  # session.info: ((transaction, savepoint), LeanConnection)
+
+
+class LeanConnection:
+    """asyncpg's ``fetch``, ``fetchrow``, ``fetchval`` and ``execute`` on the session's
+    connection, failing as the session would: a database error is SQLAlchemy's exception
+    (``DBAPIError`` and its subclasses, ``IntegrityError`` etc., wrapping the driver's error),
+    so callers and handlers see the same errors on both paths."""
+
+    __slots__ = ("_adapted", "_dialect", "_driver")
+
+    def __init__(self, adapted: Any, driver: asyncpg.Connection[Any], dialect: Any) -> None:
+        self._adapted, self._driver, self._dialect = adapted, driver, dialect
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        try:
+            rows: list[asyncpg.Record] = await self._driver.fetch(query, *args)
+            return rows
+        except Exception as error:
+            raise self._translated(error, query, args)  # noqa: B904 - its cause is set
+
+    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        try:
+            return await self._driver.fetchrow(query, *args)
+        except Exception as error:
+            raise self._translated(error, query, args)  # noqa: B904 - its cause is set
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        try:
+            return await self._driver.fetchval(query, *args)
+        except Exception as error:
+            raise self._translated(error, query, args)  # noqa: B904 - its cause is set
+
+    async def execute(self, query: str, *args: Any) -> str:
+        try:
+            status: str = await self._driver.execute(query, *args)
+            return status
+        except Exception as error:
+            raise self._translated(error, query, args)  # noqa: B904 - its cause is set
+
+    def _translated(self, error: Exception, query: str, args: tuple[Any, ...]) -> Exception:
+        """What SQLAlchemy raises for ``error``: the dialect's DBAPI error (whose cause is the
+        driver's error) wrapped in a ``DBAPIError``; other errors as they are."""
+        dbapi_error = self._dialect.loaded_dbapi.Error
+        try:
+            self._adapted._handle_exception(error)  # raises the dialect's DBAPI error
+        except dbapi_error as translated:
+            wrapped: Exception = sa_exc.DBAPIError.instance(
+                query,
+                args,
+                translated,
+                dbapi_error,
+                connection_invalidated=self._dialect.is_disconnect(translated, self._adapted, None),
+                dialect=self._dialect,
+            )
+            # As SQLAlchemy chains them: wrapper <- the dialect's error <- the driver's error.
+            wrapped.__cause__ = translated
+            return wrapped
+        except Exception:  # not a database error (a timeout, say): as it is
+            return error
+        return error  # pragma: no cover - _handle_exception always raises
+
+
+async def driver_connection(session: AsyncSession) -> LeanConnection:
+    """The asyncpg connection under ``session``, inside the session's transaction.
+
+    For the lean statements of hot paths (issuing an invoice, the per-request tenant settings,
+    membership and idempotency checks, audit events, jobs): plain SQL with ``$n`` parameters,
+    prepared once per connection by asyncpg, with no SQLAlchemy statement construction,
+    compilation, cache key or ORM loading per request. They run on the same connection and in
+    the same transaction as the session's other statements (so the tenant settings of
+    ``act_as`` and row-level security hold); the transaction is begun here if no statement has
+    begun it yet. Results are asyncpg records; JSON(B) parameters are JSON text and JSON(B)
+    results decoded values (the dialect's codecs); errors are SQLAlchemy's (LeanConnection).
+    """
+    # Known for this transaction (and savepoint: the session emits a SAVEPOINT when a nested
+    # transaction first asks for its connection), or asked for.
+    sync = session.sync_session
+    transactions = (sync.get_transaction(), sync.get_nested_transaction())
+    cached = session.info.get(_DRIVER)
+    if cached is not None and transactions[0] is not None and cached[0] == transactions:
+        lean: LeanConnection = cached[1]
+    else:
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        lean = LeanConnection(raw.dbapi_connection, raw.driver_connection, connection.dialect)
+        transactions = (sync.get_transaction(), sync.get_nested_transaction())
+        session.info[_DRIVER] = (transactions, lean)
+    adapted = lean._adapted
+    # SQLAlchemy's asyncpg adapter begins the transaction lazily, at its first statement; a
+    # lean statement must not run before that BEGIN (it would run in autocommit, outside the
+    # request's transaction and its tenant settings).
+    if adapted._transaction is None and adapted.isolation_level != "autocommit":
+        await adapted._start_transaction()
+    return lean

@@ -393,6 +393,63 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "sv": "Länken kan användas bara en gång. Be om en ny länk vid behov.",
         "en": "The link works only once. Ask for a new one if you need to.",
     },
+    # CSV imports (laskutin.imports.service)
+    "import-not-ready": {
+        "fi": "Tuontia ei voi ajaa",
+        "sv": "Importen kan inte köras",
+        "en": "The import cannot run",
+    },
+    "import-not-ready.detail": {
+        "fi": "Vain tarkistetun tiedoston, jossa ei ole virheitä, voi tuoda, ja vain kerran "
+        "(tila nyt: {state}).",
+        "sv": "Endast en kontrollerad fil utan fel kan importeras, och bara en gång "
+        "(status nu: {state}).",
+        "en": "Only a checked file without errors can be imported, and only once "
+        "(state now: {state}).",
+    },
+    # API keys (laskutin.apikeys.service)
+    "pro-plan-required": {
+        "fi": "Vaatii Pro-paketin",
+        "sv": "Kräver Pro-paketet",
+        "en": "Pro plan required",
+    },
+    "pro-plan-required.detail": {
+        "fi": "API-avaimet kuuluvat Pro-pakettiin.",
+        "sv": "API-nycklar ingår i Pro-paketet.",
+        "en": "API keys come with the Pro plan.",
+    },
+    "api-key-revoked": {
+        "fi": "Avain on jo peruttu",
+        "sv": "Nyckeln är redan återkallad",
+        "en": "Key already revoked",
+    },
+    "api-key-revoked.detail": {
+        "fi": "Peruttu avain ei toimi enää. Luo tarvittaessa uusi.",
+        "sv": "En återkallad nyckel fungerar inte längre. Skapa vid behov en ny.",
+        "en": "A revoked key no longer works. Make a new one if needed.",
+    },
+    "too-many-api-key-requests": {
+        "fi": "Liian monta pyyntöä",
+        "sv": "För många förfrågningar",
+        "en": "Too many requests",
+    },
+    "too-many-api-key-requests.detail": {
+        "fi": "Avaimella on tehty minuutin aikana liian monta pyyntöä. Yritä uudelleen "
+        "{retry_after} sekunnin kuluttua.",
+        "sv": "Nyckeln har gjort för många förfrågningar på en minut. Försök igen om "
+        "{retry_after} sekunder.",
+        "en": "The key made too many requests within a minute. Try again in {retry_after} seconds.",
+    },
+    "not-with-api-key": {
+        "fi": "Ei API-avaimella",
+        "sv": "Inte med API-nyckel",
+        "en": "Not with an API key",
+    },
+    "not-with-api-key.detail": {
+        "fi": "Käyttäjän omat tiedot ja asetukset vaativat kirjautumisen, eivät API-avainta.",
+        "sv": "Användarens egna uppgifter och inställningar kräver inloggning, inte en API-nyckel.",
+        "en": "A user's own details and settings need a sign-in, not an API key.",
+    },
     # two-factor sign-in (laskutin.auth.two_factor)
     "two-factor-enabled": {
         "fi": "Kaksivaiheinen tunnistautuminen on jo käytössä",
@@ -534,6 +591,207 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "sekunder.",
         "en": "The company has sent too many invitations today. Try again in {retry_after} "
         "seconds.",
+    },
+    # recurring invoices (laskutin.recurring.service)
+    "recurring-schedule-fixed": {
+        "fi": "Aikataulua ei voi enää muuttaa",
+        "sv": "Schemat kan inte längre ändras",
+        "en": "The schedule can no longer change",
+    },
+    "recurring-schedule-fixed.detail": {
+        "fi": "Toistuvasta laskusta on jo tehty laskuja, joten vain päättymispäivää ja laskujen "
+        "määrää voi muuttaa. Tee uusi toistuva lasku toisella aikataululla.",
+        "sv": "Fakturor har redan gjorts av den återkommande fakturan, så bara slutdatumet och "
+        "antalet fakturor kan ändras. Gör en ny återkommande faktura med ett annat schema.",
+        "en": "Invoices were already made from this recurring invoice, so only the end date and "
+        "the number of invoices can change. Make a new recurring invoice with another schedule.",
+    },
+    # sign-in with OpenID Connect (laskutin.oidc)
+    "oidc-provider-unknown": {
+        "fi": "Tuntematon kirjautumispalvelu",
+        "sv": "Okänd inloggningstjänst",
+        "en": "Unknown sign-in provider",
+    },
+    "oidc-provider-unknown.detail": {
+        "fi": "Tällä nimellä ei ole määritetty kirjautumispalvelua.",
+        "sv": "Ingen inloggningstjänst med det namnet är konfigurerad.",
+        "en": "No sign-in provider with that name is configured.",
+    },
+    "oidc-provider-unavailable": {
+        "fi": "Kirjautumispalvelu ei vastaa",
+        "sv": "Inloggningstjänsten svarar inte",
+        "en": "The sign-in provider does not answer",
+    },
+    "oidc-provider-unavailable.detail": {
+        "fi": "Ulkoiseen kirjautumispalveluun ei saatu yhteyttä. Yritä hetken kuluttua uudelleen "
+        "tai kirjaudu salasanalla.",
+        "sv": "Det gick inte att nå den externa inloggningstjänsten. Försök igen om en stund eller "
+        "logga in med lösenord.",
+        "en": "The external sign-in provider could not be reached. Try again in a moment, or sign "
+        "in with your password.",
+    },
+    "oidc-provider-refused": {
+        "fi": "Kirjautumispalvelu hylkäsi kirjautumisen",
+        "sv": "Inloggningstjänsten avvisade inloggningen",
+        "en": "The sign-in provider refused the sign-in",
+    },
+    "oidc-provider-refused.detail": {
+        "fi": "Kirjautumispalvelun vastaus ei kelvannut tai se oli jo käytetty. Aloita "
+        "kirjautuminen alusta.",
+        "sv": "Inloggningstjänstens svar gick inte att använda eller var redan använt. Börja om "
+        "inloggningen.",
+        "en": "The provider's answer could not be used or was used already. Start signing in "
+        "again.",
+    },
+    "oidc-id-token-invalid": {
+        "fi": "Kirjautumispalvelun vastaus ei kelpaa",
+        "sv": "Inloggningstjänstens svar är ogiltigt",
+        "en": "The sign-in provider's answer is not valid",
+    },
+    "oidc-id-token-invalid.detail": {
+        "fi": "Kirjautumispalvelun antamaa tunnistetta ei voitu tarkistaa. Aloita kirjautuminen "
+        "alusta.",
+        "sv": "Identiteten från inloggningstjänsten kunde inte kontrolleras. Börja om "
+        "inloggningen.",
+        "en": "The identity the provider gave could not be checked. Start signing in again.",
+    },
+    "too-many-oidc-starts": {
+        "fi": "Liian monta kirjautumisyritystä",
+        "sv": "För många inloggningsförsök",
+        "en": "Too many sign-in attempts",
+    },
+    "too-many-oidc-starts.detail": {
+        "fi": "Tästä osoitteesta on aloitettu liian monta kirjautumista. Yritä uudelleen "
+        "{retry_after} sekunnin kuluttua.",
+        "sv": "För många inloggningar har påbörjats från den här adressen. Försök igen om "
+        "{retry_after} sekunder.",
+        "en": "Too many sign-ins were started from this address. Try again in {retry_after} "
+        "seconds.",
+    },
+    "oidc-state-invalid": {
+        "fi": "Kirjautuminen ei kelpaa",
+        "sv": "Inloggningen är ogiltig",
+        "en": "Invalid sign-in",
+    },
+    "oidc-state-invalid.detail": {
+        "fi": "Kirjautumispalvelun paluu ei vastaa yhtään aloitettua kirjautumista. Aloita "
+        "kirjautuminen alusta.",
+        "sv": "Återkomsten från inloggningstjänsten motsvarar ingen påbörjad inloggning. Börja om "
+        "inloggningen.",
+        "en": "The return from the sign-in provider matches no sign-in that was started. Start "
+        "signing in again.",
+    },
+    "oidc-state-expired": {
+        "fi": "Kirjautuminen vanhentui",
+        "sv": "Inloggningen gick ut",
+        "en": "Sign-in expired",
+    },
+    "oidc-state-expired.detail": {
+        "fi": "Kirjautuminen on tehtävä 10 minuutissa. Aloita kirjautuminen alusta.",
+        "sv": "Inloggningen måste göras inom 10 minuter. Börja om inloggningen.",
+        "en": "Signing in must be finished within 10 minutes. Start signing in again.",
+    },
+    "oidc-state-used": {
+        "fi": "Kirjautuminen on jo käytetty",
+        "sv": "Inloggningen har redan använts",
+        "en": "Sign-in already used",
+    },
+    "oidc-state-used.detail": {
+        "fi": "Kirjautumispalvelun paluun voi käyttää vain kerran. Aloita kirjautuminen alusta.",
+        "sv": "Återkomsten från inloggningstjänsten kan användas bara en gång. Börja om "
+        "inloggningen.",
+        "en": "The return from the sign-in provider works only once. Start signing in again.",
+    },
+    "oidc-denied": {
+        "fi": "Kirjautuminen peruttiin",
+        "sv": "Inloggningen avbröts",
+        "en": "Sign-in cancelled",
+    },
+    "oidc-denied.detail": {
+        "fi": "Kirjautuminen peruttiin kirjautumispalvelussa.",
+        "sv": "Inloggningen avbröts hos inloggningstjänsten.",
+        "en": "Signing in was cancelled at the sign-in provider.",
+    },
+    "oidc-email-missing": {
+        "fi": "Sähköpostiosoite puuttuu",
+        "sv": "E-postadress saknas",
+        "en": "No e-mail address",
+    },
+    "oidc-email-missing.detail": {
+        "fi": "Kirjautumispalvelu ei kertonut sähköpostiosoitettasi. Salli osoitteen jakaminen tai "
+        "kirjaudu salasanalla.",
+        "sv": "Inloggningstjänsten uppgav inte din e-postadress. Tillåt att adressen delas eller "
+        "logga in med lösenord.",
+        "en": "The sign-in provider did not give your e-mail address. Allow it to share the "
+        "address, or sign in with your password.",
+    },
+    "oidc-account-exists": {
+        "fi": "Osoitteella on jo tili",
+        "sv": "Adressen har redan ett konto",
+        "en": "This address has an account",
+    },
+    "oidc-account-exists.detail": {
+        "fi": "Osoitteella on jo tili, eikä sitä voitu liittää kirjautumispalveluun "
+        "automaattisesti. Kirjaudu salasanalla ja liitä palvelu asetuksista.",
+        "sv": "Adressen har redan ett konto som inte kunde kopplas till inloggningstjänsten "
+        "automatiskt. Logga in med lösenord och koppla tjänsten i inställningarna.",
+        "en": "This address already has an account that could not be linked to the provider by "
+        "itself. Sign in with your password and link the provider in the settings.",
+    },
+    "oidc-identity-taken": {
+        "fi": "Tunnus on jo liitetty toiseen tiliin",
+        "sv": "Kontot är redan kopplat till ett annat konto",
+        "en": "Linked to another account",
+    },
+    "oidc-identity-taken.detail": {
+        "fi": "Tämä kirjautumispalvelun tunnus on jo liitetty toiseen tiliin. Poista se sieltä "
+        "ensin.",
+        "sv": "Det här kontot hos inloggningstjänsten är redan kopplat till ett annat konto. Ta "
+        "först bort det där.",
+        "en": "This account at the sign-in provider is linked to another account already. Remove it"
+        " there first.",
+    },
+    "oidc-code-invalid": {
+        "fi": "Kirjautumiskoodi ei kelpaa",
+        "sv": "Inloggningskoden är ogiltig",
+        "en": "Invalid sign-in code",
+    },
+    "oidc-code-invalid.detail": {
+        "fi": "Kirjautumiskoodi on virheellinen. Aloita kirjautuminen alusta.",
+        "sv": "Inloggningskoden är felaktig. Börja om inloggningen.",
+        "en": "The sign-in code is not valid. Start signing in again.",
+    },
+    "oidc-code-expired": {
+        "fi": "Kirjautumiskoodi vanhentui",
+        "sv": "Inloggningskoden gick ut",
+        "en": "Sign-in code expired",
+    },
+    "oidc-code-expired.detail": {
+        "fi": "Kirjautumiskoodi on voimassa minuutin. Aloita kirjautuminen alusta.",
+        "sv": "Inloggningskoden gäller en minut. Börja om inloggningen.",
+        "en": "The sign-in code is valid for one minute. Start signing in again.",
+    },
+    "oidc-code-used": {
+        "fi": "Kirjautumiskoodi on jo käytetty",
+        "sv": "Inloggningskoden har redan använts",
+        "en": "Sign-in code already used",
+    },
+    "oidc-code-used.detail": {
+        "fi": "Kirjautumiskoodin voi käyttää vain kerran. Aloita kirjautuminen alusta.",
+        "sv": "Inloggningskoden kan användas bara en gång. Börja om inloggningen.",
+        "en": "The sign-in code works only once. Start signing in again.",
+    },
+    "oidc-last-sign-in-method": {
+        "fi": "Viimeinen kirjautumistapa",
+        "sv": "Sista inloggningssättet",
+        "en": "Your last way to sign in",
+    },
+    "oidc-last-sign-in-method.detail": {
+        "fi": "Tiliin ei voisi enää kirjautua. Aseta ensin salasana tai liitä toinen "
+        "kirjautumispalvelu.",
+        "sv": "Det skulle inte längre gå att logga in på kontot. Ange först ett lösenord eller "
+        "koppla en annan inloggningstjänst.",
+        "en": "You could no longer sign in. Set a password or link another sign-in provider first.",
     },
     "email-not-verified": {
         "fi": "Sähköpostiosoitetta ei ole vahvistettu",

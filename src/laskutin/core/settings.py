@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from laskutin.core.dburl import DatabaseUrl, DatabaseUrlError
@@ -39,6 +47,59 @@ class Environment(enum.StrEnum):
 
 class SettingsError(ValueError):
     """Settings that cannot work; the message says which variable to fix."""
+
+
+_OIDC_PRESETS = ("google", "microsoft", "auth0")
+_PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+class OidcProviderSetting(BaseModel):
+    """One OpenID provider of LASKUTIN_OIDC_PROVIDERS (laskutin.oidc.providers reads it)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    preset: Literal["google", "microsoft", "auth0"] | None = None
+    # What the sign-in button says; unset: the preset's name, or the id.
+    name: str | None = Field(default=None, min_length=1, max_length=60)
+    # Any standard issuer (discovery at {issuer}/.well-known/openid-configuration).
+    issuer: str | None = None
+    client_id: str = Field(min_length=1)
+    client_secret: SecretStr
+    # Microsoft: common, organizations, consumers or a tenant id (a GUID or a domain).
+    tenant: str | None = None
+    # Auth0: the tenant's domain, e.g. example.eu.auth0.com.
+    domain: str | None = None
+    # Scopes asked for besides openid.
+    scopes: tuple[str, ...] = ("email", "profile")
+
+    @model_validator(mode="after")
+    def _check(self) -> OidcProviderSetting:
+        if not _PROVIDER_ID.match(self.id):
+            raise ValueError(f"provider id {self.id!r}: lowercase letters, digits and -")
+        if self.preset is None and self.issuer is None:
+            raise ValueError(
+                f"provider {self.id!r}: give a preset ({', '.join(_OIDC_PRESETS)}) or an issuer"
+            )
+        if self.preset is not None and self.issuer is not None:
+            raise ValueError(f"provider {self.id!r}: a preset sets the issuer; give one of them")
+        if self.preset == "auth0" and not self.domain:
+            raise ValueError(f"provider {self.id!r}: the auth0 preset needs a domain")
+        if self.domain is not None and not _HOST.match(self.domain):
+            raise ValueError(f"provider {self.id!r}: domain {self.domain!r} is not a host name")
+        if self.tenant is not None and not re.fullmatch(r"[A-Za-z0-9.-]{1,100}", self.tenant):
+            raise ValueError(f"provider {self.id!r}: tenant {self.tenant!r} is not a tenant id")
+        if self.issuer is not None:
+            parts = urlsplit(self.issuer)
+            loopback = parts.hostname is not None and _is_loopback(parts.hostname)
+            if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+                raise ValueError(
+                    f"provider {self.id!r}: the issuer must be an https URL (http only on "
+                    "this host, for tests)"
+                )
+            if parts.query or parts.fragment:
+                raise ValueError(f"provider {self.id!r}: the issuer has no query or fragment")
+        return self
 
 
 class Settings(BaseSettings):
@@ -122,6 +183,46 @@ class Settings(BaseSettings):
     # The built front end (`npm run build` in web/, which `make run` does). A relative path is
     # relative to the working directory. A missing folder is no error: / then says how to build.
     web_dist_dir: Path = PROJECT_ROOT / "web" / "dist"
+
+    # --- sign-in with OpenID Connect (docs/oidc.md) ---
+    # A JSON list of providers: {"id": "google", "preset": "google", "client_id": ...,
+    # "client_secret": ...}; presets google, microsoft (with "tenant"), auth0 (with "domain"),
+    # or any standard issuer ({"id": "corp", "name": "Corp SSO", "issuer": "https://..."}).
+    oidc_providers: Annotated[tuple[OidcProviderSetting, ...], NoDecode] = Field(
+        default=(), repr=False
+    )
+    # Where providers send the browser back (registered with each provider). Unset:
+    # {LASKUTIN_PUBLIC_URL}/api/v1/auth/oidc/callback (the single-machine mode's address).
+    oidc_callback_url: str | None = None
+
+    @field_validator("oidc_providers", mode="before")
+    @classmethod
+    def _parse_oidc_providers(cls, value: object) -> object:
+        if isinstance(value, str):
+            if not value.strip():
+                return ()
+            try:
+                return tuple(json.loads(value))
+            except (ValueError, TypeError):
+                raise ValueError("not a JSON list of providers") from None
+        return value
+
+    @field_validator("oidc_providers")
+    @classmethod
+    def _check_oidc_providers(
+        cls, value: tuple[OidcProviderSetting, ...]
+    ) -> tuple[OidcProviderSetting, ...]:
+        ids = [provider.id for provider in value]
+        doubles = sorted({i for i in ids if ids.count(i) > 1})
+        if doubles:
+            raise ValueError(f"provider ids must be unique: {', '.join(doubles)}")
+        return value
+
+    @property
+    def oidc_effective_callback_url(self) -> str:
+        if self.oidc_callback_url is not None:
+            return self.oidc_callback_url
+        return self.public_url.rstrip("/") + "/api/v1/auth/oidc/callback"
 
     @field_validator("mail_from")
     @classmethod

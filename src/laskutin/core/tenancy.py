@@ -19,12 +19,17 @@ import uuid
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from laskutin.core.db import driver_connection
+
 COMPANY_SETTING = "laskutin.company_id"
 USER_SETTING = "laskutin.user_id"
 
 _SET = text(
     "SELECT set_config(:company_setting, :company_id, true), "
     "set_config(:user_setting, :user_id, true)"
+)
+_SET_SQL = (
+    f"SELECT set_config('{COMPANY_SETTING}', $1, true), set_config('{USER_SETTING}', $2, true)"
 )
 
 
@@ -39,12 +44,19 @@ async def act_as(
     ``None`` clears a setting (nothing of that kind is visible). Calling it again within the
     transaction replaces both settings: sign-up does so once the new company's id is known.
     """
+    company = "" if company_id is None else str(company_id)
+    user = "" if user_id is None else str(user_id)
+    if isinstance(session, AsyncSession):
+        # Every request's first statement: lean SQL (core.db.driver_connection, which begins
+        # the transaction first).
+        await (await driver_connection(session)).execute(_SET_SQL, company, user)
+        return
     await session.execute(
         _SET,
         {
             "company_setting": COMPANY_SETTING,
-            "company_id": "" if company_id is None else str(company_id),
+            "company_id": company,
             "user_setting": USER_SETTING,
-            "user_id": "" if user_id is None else str(user_id),
+            "user_id": user,
         },
     )

@@ -206,10 +206,7 @@ async def _check_number_free(
 
 
 async def _next_number(session: AsyncSession, actor: Actor) -> int:
-    highest = await session.scalar(
-        select(func.max(Customer.customer_number)).where(Customer.company_id == actor.company_id)
-    )
-    return domain.next_customer_number(highest)
+    return domain.next_customer_number(await highest_number(session, actor))
 
 
 _SIMPLE = (
@@ -318,6 +315,26 @@ async def _saved(
     return read, CustomerSaved(**read.model_dump(), warnings=warnings)
 
 
+def new_customer_row(company_id: uuid.UUID, data: CustomerCreate) -> Customer:
+    """A customer checked by the rules (422 naming the field), not yet added to a session and
+    without its number: creating one, and each row of a CSV import."""
+    row = Customer(company_id=company_id)
+    row.billing_country = "FI"
+    _apply(row, data.model_dump(exclude={"customer_number"}))
+    return row
+
+
+async def lock_numbering(session: AsyncSession, actor: Actor) -> None:
+    """Serialise customer numbering in the company until the transaction ends."""
+    await _lock_numbering(session, actor)
+
+
+async def highest_number(session: AsyncSession, actor: Actor) -> int | None:
+    return await session.scalar(
+        select(func.max(Customer.customer_number)).where(Customer.company_id == actor.company_id)
+    )
+
+
 async def create_customer(
     session: AsyncSession, *, actor: Actor, data: CustomerCreate, language: Language = "fi"
 ) -> tuple[CustomerRead, CustomerSaved]:
@@ -325,9 +342,7 @@ async def create_customer(
 
     Answers the customer (for the ETag) and the customer with duplicate warnings."""
     require(actor, Permission.WRITE)
-    row = Customer(company_id=actor.company_id)
-    row.billing_country = "FI"
-    _apply(row, data.model_dump(exclude={"customer_number"}))
+    row = new_customer_row(actor.company_id, data)
     await _lock_numbering(session, actor)
     if data.customer_number is not None:
         await _check_number_free(session, actor, data.customer_number, own_id=None)

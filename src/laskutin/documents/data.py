@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-DocumentKind = Literal["invoice", "credit_note"]
+DocumentKind = Literal["invoice", "credit_note", "quote"]
 Language = Literal["fi", "sv", "en"]
 
 
@@ -125,12 +125,18 @@ class InvoiceDocument:
     credited_invoice: CreditedInvoice | None
     logo: Logo | None
     issued_at: dt.datetime | None
+    # A quote's last valid day (quotes: kind "quote", no due date, reference or payment).
+    valid_until: dt.date | None = None
 
     @property
     def is_credit_note(self) -> bool:
         return self.kind == "credit_note"
 
     @property
+    def is_quote(self) -> bool:
+        return self.kind == "quote"
+
+    @property
     def payable(self) -> bool:
         """Whether the document asks for a payment (bank transfer form, barcode, QR)."""
-        return not self.draft and not self.is_credit_note and self.total > 0
+        return not self.draft and not self.is_credit_note and not self.is_quote and self.total > 0

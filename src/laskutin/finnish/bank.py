@@ -148,6 +148,9 @@ def normalize_iban(value: str, *, field: str = "iban", sepa_only: bool = True) -
     national check digit. ``sepa_only`` (default) refuses countries outside SEPA.
     ``normalize_iban("IBAN FI21 1234 5600 0007 85") == "FI2112345600000785"``.
     """
+    known = _VALID_IBANS.get((value, sepa_only))
+    if known is not None:
+        return known
     compact = _compact_iban(value)
     if not _IBAN_SHAPE.fullmatch(compact):
         raise IbanMalformed(field=field, value=value)
@@ -172,7 +175,16 @@ def normalize_iban(value: str, *, field: str = "iban", sepa_only: bool = True) -
             raise IbanInvalidAccount(field=field, value=value, country=country) from None
     if sepa_only and not iban.in_sepa_zone:
         raise IbanNotSepa(field=field, value=value, country=country)
-    return str(iban)
+    if len(_VALID_IBANS) >= _VALID_IBANS_KEPT:
+        _VALID_IBANS.clear()
+    _VALID_IBANS[value, sepa_only] = normal = str(iban)
+    return normal
+
+
+# IBANs found valid, by (value, sepa_only): a company's own account is checked on every
+# issue (the bank barcode), and schwifty's check is the slow part of that.
+_VALID_IBANS: dict[tuple[str, bool], str] = {}
+_VALID_IBANS_KEPT = 1024
 
 
 def normalize_finnish_iban(value: str, *, field: str = "iban") -> str:

@@ -79,7 +79,7 @@ PRODUCTS = [
 ]
 
 
-async def _demo_actor(session: AsyncSession) -> Actor | None:
+async def demo_actor(session: AsyncSession) -> Actor | None:
     """The demo user as the owner of the demo company, or None if there is none."""
     user_id = await session.scalar(select(User.id).where(User.email == DEMO_EMAIL))
     if user_id is None:
@@ -116,7 +116,7 @@ async def _invoice(
 async def seed_demo_invoicing(session: AsyncSession) -> list[str]:
     """Three customers, three products, and invoices that are paid, partly paid, overdue,
     open, credited and a draft."""
-    actor = await _demo_actor(session)
+    actor = await demo_actor(session)
     if actor is None:
         return []
     made = [

@@ -4,10 +4,12 @@ rebuilt from the stored rows, totalled by finnish.totals, and written back."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import (
@@ -59,11 +61,17 @@ class BuiltLine:
     original_position: int | None = None
 
 
-def _rates_in_force(day: dt.date, field: str) -> dict[RateClass, Decimal]:
+def _rates_in_force(day: dt.date, field: str) -> Mapping[RateClass, Decimal]:
     try:
-        return rates_on(day)
+        return _rates_on(day)
     except NoVatRateOnDate as exc:
         raise NoVatRateOnDate(**{**exc.params, "field": field}) from None
+
+
+@functools.lru_cache(maxsize=256)
+def _rates_on(day: dt.date) -> Mapping[RateClass, Decimal]:
+    """finnish.vat.rates_on, read-only and kept: every line of every draft asks for its day."""
+    return MappingProxyType(rates_on(day))
 
 
 def check_rate_in_force(
@@ -232,40 +240,49 @@ def _breakdown_json(totals: InvoiceTotals, language: str) -> list[dict[str, Any]
     ]
 
 
+def _line_values(
+    invoice: Invoice, built: Sequence[BuiltLine], totals: InvoiceTotals
+) -> Iterator[dict[str, Any]]:
+    """Each line's columns, as a dict."""
+    return (
+        {
+            "invoice_id": invoice.id,
+            "position": position,
+            "company_id": invoice.company_id,
+            "product_id": b.product_id,
+            "original_position": b.original_position,
+            "description": b.description,
+            "quantity": b.line.quantity,
+            "unit": b.unit,
+            "unit_price": b.line.unit_price,
+            "discount_percent": b.line.discount_percent,
+            "vat_rate": b.line.vat_rate,
+            "vat_category": b.line.category.value,
+            "rate_class": b.line.rate_class.value if b.line.rate_class else None,
+            "vat_ground": b.line.ground.key if b.line.ground else None,
+            "tax_point": b.line.tax_point,
+            "net_amount": amounts.net,
+            "vat_amount": amounts.vat,
+            "gross_amount": amounts.gross,
+        }
+        for position, (b, amounts) in enumerate(zip(built, totals.lines, strict=True))
+    )
+
+
 def _line_rows(
     invoice: Invoice, built: Sequence[BuiltLine], totals: InvoiceTotals
 ) -> list[InvoiceLine]:
-    return [
-        InvoiceLine(
-            invoice_id=invoice.id,
-            position=position,
-            company_id=invoice.company_id,
-            product_id=b.product_id,
-            original_position=b.original_position,
-            description=b.description,
-            quantity=b.line.quantity,
-            unit=b.unit,
-            unit_price=b.line.unit_price,
-            discount_percent=b.line.discount_percent,
-            vat_rate=b.line.vat_rate,
-            vat_category=b.line.category.value,
-            rate_class=b.line.rate_class.value if b.line.rate_class else None,
-            vat_ground=b.line.ground.key if b.line.ground else None,
-            tax_point=b.line.tax_point,
-            net_amount=amounts.net,
-            vat_amount=amounts.vat,
-            gross_amount=amounts.gross,
-        )
-        for position, (b, amounts) in enumerate(zip(built, totals.lines, strict=True))
-    ]
+    return [InvoiceLine(**values) for values in _line_values(invoice, built, totals)]
 
 
 _LINE_FIELDS = tuple(column.key for column in sa_inspect(InvoiceLine).column_attrs)
 
 
-def _same_lines(stored: Sequence[InvoiceLine], new: Sequence[InvoiceLine]) -> bool:
+def _same_lines(stored: Sequence[InvoiceLine], new: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether the stored lines have exactly the columns ``new`` gives (no ORM objects are
+    made to compare: issuing compares on every issue)."""
     return len(stored) == len(new) and all(
-        getattr(old, name) == getattr(row, name)
+        getattr(old, name) == row[name]
         for old, row in zip(stored, new, strict=True)
         for name in _LINE_FIELDS
     )
@@ -282,13 +299,13 @@ async def _replace_lines(
     ``stored`` (the lines as read in this transaction), lines equal to them are kept as
     they are instead of being deleted and inserted again."""
     totals = compute_totals(built, credit_note=invoice.kind == Kind.CREDIT_NOTE)
-    rows = _line_rows(invoice, built, totals)
+    values = list(_line_values(invoice, built, totals))
     invoice.net_total = totals.net_total
     invoice.vat_total = totals.vat_total
     invoice.total = totals.gross_total
     invoice.vat_breakdown = _breakdown_json(totals, invoice.language)
-    if stored is not None and _same_lines(stored, rows):
+    if stored is not None and _same_lines(stored, values):
         return False
     await session.execute(delete(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id))
-    session.add_all(rows)
+    session.add_all(InvoiceLine(**each) for each in values)
     return True

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
+import asyncpg
 from sqlalchemy import (
     select,
 )
@@ -17,6 +19,7 @@ from laskutin.core import clock
 from laskutin.core.errors import (
     NotFound,
 )
+from laskutin.core.models import Base
 from laskutin.delivery.models import InvoiceSend
 from laskutin.finnish.reference import format_reference
 from laskutin.invoices import domain
@@ -143,6 +146,24 @@ async def latest_send(session: AsyncSession, invoice: Invoice) -> InvoiceSend | 
         .limit(1)
         .execution_options(populate_existing=True)
     )
+
+
+M = TypeVar("M", bound=Base)
+
+
+def detached(model: type[M], record: Mapping[str, Any] | asyncpg.Record) -> M:
+    """An instance of ``model`` holding ``record``'s columns (a row read by lean SQL, see
+    core.db.driver_connection), in no session: read it and change it freely, nothing of it is
+    flushed; the caller writes what must be written."""
+    instance: M = model.__mapper__.class_manager.new_instance()
+    instance.__dict__.update(record.items())
+    return instance
+
+
+def columns_of(model: type[Base], table: str | None = None) -> str:
+    """The model's columns for a lean SELECT (qualified by ``table`` when given)."""
+    prefix = f"{table}." if table else ""
+    return ", ".join(prefix + column.name for column in model.__table__.columns)
 
 
 async def find_invoice(

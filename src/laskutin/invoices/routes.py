@@ -14,16 +14,17 @@ from fastapi import APIRouter, Body, Query, Request, Response
 
 from laskutin.api.authz import Member, Reader, Writer
 from laskutin.api.deps import TenantSession
-from laskutin.api.etag import IfMatch, etag_of, read_response
-from laskutin.api.idempotency import IdempotencyDep
+from laskutin.api.etag import IfMatch, etag_of, etag_of_content, read_response
+from laskutin.api.idempotency import Dumped, IdempotencyDep
 from laskutin.api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page
 from laskutin.api.problem import problem_response as _problem
 from laskutin.audit.schemas import AuditEventRead
 from laskutin.core.errors import ValidationFailed
 from laskutin.core.i18n import negotiate_language
-from laskutin.invoices import credit_notes, errors, listing, reading, service
+from laskutin.invoices import copying, credit_notes, errors, listing, reading, service
 from laskutin.invoices.domain import Kind, Status
 from laskutin.invoices.schemas import (
+    CopyRequest,
     CreditNoteRequest,
     InvoiceCreate,
     InvoicePreview,
@@ -229,7 +230,8 @@ async def issue_invoice(
     except errors.NotIssuable as exc:
         language = negotiate_language(request.headers.get("accept-language"))
         raise ValidationFailed(exc.localised(language)) from None
-    return await idem.respond(200, invoice, headers={"ETag": etag_of(invoice)})
+    content = invoice.model_dump(mode="json")  # once, for the ETag and the body
+    return await idem.respond(200, Dumped(content), headers={"ETag": etag_of_content(content)})
 
 
 @invoices_router.post(
@@ -258,6 +260,39 @@ async def credit_invoice(
         session, actor=actor, invoice_id=id, data=body or CreditNoteRequest()
     )
     return await idem.respond(201, note, headers=_location(note))
+
+
+@invoices_router.post(
+    "/{id}/copy",
+    status_code=201,
+    operation_id="invoices-copy",
+    summary="Copy an invoice or a credit note into a new draft, for the same or another customer",
+    response_model=InvoiceRead,
+    responses={
+        201: {"headers": ETAG_HEADER},
+        **UNAUTHENTICATED,
+        **FORBIDDEN,
+        **NOT_FOUND,
+        **INVALID,
+    },
+)
+async def copy_invoice(
+    id: uuid.UUID,
+    actor: Member,
+    session: TenantSession,
+    idem: IdempotencyDep,
+    body: Annotated[CopyRequest | None, Body()] = None,
+) -> Response:
+    """The lines (a credit note's as charges again) with today's VAT rates of their rate
+    classes, the references, notes and "prices include VAT"; not the dates, number or
+    payments. The language follows the new customer when the customer changes."""
+    draft = await copying.copy_invoice(
+        session,
+        actor=actor,
+        invoice_id=id,
+        customer_id=None if body is None else body.customer_id,
+    )
+    return await idem.respond(201, draft, headers=_location(draft))
 
 
 @invoices_router.get(

@@ -86,6 +86,14 @@ class InvoiceUpdate(BaseModel):
     lines: Annotated[list[LineIn] | None, Field(max_length=500)] = None
 
 
+class CopyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: uuid.UUID | None = Field(
+        default=None, description="The new draft's customer (default: the original's)"
+    )
+
+
 class IssueRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

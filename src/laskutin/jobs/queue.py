@@ -9,16 +9,17 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import procrastinate
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from laskutin.core.db import unit_of_work
+from laskutin.core.db import driver_connection, unit_of_work
 from laskutin.core.settings import Settings
 from laskutin.jobs.registry import JobContext, JobSpec, load_all_jobs
 
-_DEFER = text(
-    "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, NULL, :queueing_lock, "
-    "CAST(:args AS jsonb), :scheduled_at)::procrastinate_job_to_defer_v1]))"
+# Lean SQL (core.db.driver_connection): prepared once per connection, in the caller's
+# transaction. The casts give the parameters the types the row type has.
+_DEFER_SQL = (
+    "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW($1::varchar, $2::varchar, 0, NULL, "
+    "$3::text, $4::text::jsonb, $5::timestamptz)::procrastinate_job_to_defer_v1]))"
 )
 
 
@@ -37,15 +38,8 @@ async def enqueue(
     jobs = load_all_jobs()
     if name not in jobs:
         raise KeyError(f"unknown job {name!r}")
-    job_id = await session.scalar(
-        _DEFER,
-        {
-            "queue": jobs[name].queue,
-            "task": name,
-            "queueing_lock": queueing_lock,
-            "args": json.dumps(kwargs),
-            "scheduled_at": run_at,
-        },
+    job_id = await (await driver_connection(session)).fetchval(
+        _DEFER_SQL, jobs[name].queue, name, queueing_lock, json.dumps(kwargs), run_at
     )
     return int(job_id)
 

@@ -89,7 +89,10 @@ def load_all_jobs() -> dict[str, JobSpec]:
     import laskutin.auth.tasks
     import laskutin.delivery.tasks
     import laskutin.documents.tasks
+    import laskutin.imports.tasks
     import laskutin.invitations.tasks
+    import laskutin.oidc.tasks
+    import laskutin.recurring.tasks
     import laskutin.system.tasks  # noqa: F401
 
     return JOBS

@@ -147,6 +147,20 @@ async def list_products(
     )
 
 
+async def taken_codes(session: AsyncSession, actor: Actor, codes: list[str]) -> set[str]:
+    """Which of ``codes`` (lower-cased) active products of the company have, with product
+    numbering locked until the transaction ends (a CSV import)."""
+    await session.execute(_CODE_LOCK, {"company": str(actor.company_id)})
+    rows = await session.scalars(
+        select(func.lower(Product.code)).where(
+            Product.company_id == actor.company_id,
+            Product.archived_at.is_(None),
+            func.lower(Product.code).in_(codes),
+        )
+    )
+    return set(rows.all())
+
+
 async def _check_code_free(
     session: AsyncSession, actor: Actor, code: str, *, own_id: uuid.UUID | None
 ) -> None:
@@ -193,13 +207,20 @@ def _apply(row: Product, changes: dict[str, Any], *, creating: bool) -> None:
         setattr(row, column, value)
 
 
+def new_product_row(company_id: uuid.UUID, data: ProductCreate) -> Product:
+    """A product checked by the rules (422 naming the field), not yet added to a session:
+    creating one, and each row of a CSV import."""
+    row = Product(company_id=company_id)
+    row.vat_category = VatCategory.STANDARD.value
+    _apply(row, data.model_dump(mode="json"), creating=True)
+    return row
+
+
 async def create_product(
     session: AsyncSession, *, actor: Actor, data: ProductCreate
 ) -> ProductRead:
     require(actor, Permission.WRITE)
-    row = Product(company_id=actor.company_id)
-    row.vat_category = VatCategory.STANDARD.value
-    _apply(row, data.model_dump(mode="json"), creating=True)
+    row = new_product_row(actor.company_id, data)
     if row.code is not None:
         await _check_code_free(session, actor, row.code, own_id=None)
     session.add(row)

@@ -30,7 +30,12 @@ def seeder(order: int) -> Callable[[Seeder], Seeder]:
 
 
 # Domain modules that register seeders on import (e.g. "laskutin.companies.demo").
-SEEDER_MODULES: tuple[str, ...] = ("laskutin.companies.demo", "laskutin.invoices.demo")
+SEEDER_MODULES: tuple[str, ...] = (
+    "laskutin.companies.demo",
+    "laskutin.invoices.demo",
+    "laskutin.recurring.demo",
+    "laskutin.quotes.demo",
+)
 
 
 def load_seeders() -> list[Seeder]:

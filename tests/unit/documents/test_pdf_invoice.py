@@ -233,5 +233,5 @@ def test_long_texts_wrap_and_the_notes_flow_over_pages() -> None:
 
 
 def test_every_kind_has_a_renderer() -> None:
-    assert set(RENDERERS) == {"invoice", "credit_note"}
+    assert set(RENDERERS) == {"invoice", "credit_note", "quote"}
     assert DUE_DATE.isoformat() == "2026-12-20"

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from laskutin.documents.data import DocumentKind, InvoiceDocument
 from laskutin.documents.pdf.invoice import render_invoice
+from laskutin.documents.pdf.quote import render_quote
 from laskutin.documents.pdf.sheet import binary_streams
 
 MEDIA_TYPE = "application/pdf"
@@ -33,6 +34,7 @@ class Renderer(Protocol):
 RENDERERS: Mapping[DocumentKind, Renderer] = {
     "invoice": render_invoice,
     "credit_note": render_invoice,  # the same layout: no transfer form, credit wording
+    "quote": render_quote,  # the same layout: validity instead of payment details
 }
 
 _lock = threading.Lock()

@@ -26,16 +26,19 @@ class Context:
     @property
     def title(self) -> str:
         doc, labels = self.document, self.labels
-        title = labels.credit_note if doc.is_credit_note else labels.invoice
+        if doc.is_quote:
+            title = labels.quote
+        else:
+            title = labels.credit_note if doc.is_credit_note else labels.invoice
         return f"{title} ({labels.draft})" if doc.draft else title
 
     @property
     def shows_transfer_form(self) -> bool:
         """An invoice that asks for money has the bank transfer form; a draft's preview shows
         it too (without the codes), so the preview is laid out as the issued invoice will be.
-        A credit note never has one."""
+        A credit note and a quote never have one."""
         doc = self.document
-        return not doc.is_credit_note and doc.total > 0
+        return not doc.is_credit_note and not doc.is_quote and doc.total > 0
 
     @cached_property
     def reference(self) -> str | None:

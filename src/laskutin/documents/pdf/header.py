@@ -36,8 +36,27 @@ class FirstPage:
     body_top: float
 
 
+def quote_detail_rows(ctx: Context) -> list[tuple[str, str]]:
+    """A quote's details: number, date, the last valid day, references; nothing to pay."""
+    doc, labels, fmt = ctx.document, ctx.labels, ctx.fmt
+    rows: list[tuple[str, str]] = []
+    if doc.number:
+        rows.append((labels.quote_number, doc.number))
+    if doc.invoice_date:
+        rows.append((labels.quote_date, fmt.date(doc.invoice_date)))
+    if doc.valid_until:
+        rows.append((labels.valid_until, fmt.date(doc.valid_until)))
+    if doc.buyer_reference:
+        rows.append((labels.buyer_reference, doc.buyer_reference))
+    if doc.buyer.customer_number is not None:
+        rows.append((labels.customer_number, str(doc.buyer.customer_number)))
+    return rows
+
+
 def detail_rows(ctx: Context) -> list[tuple[str, str]]:
     doc, labels, fmt = ctx.document, ctx.labels, ctx.fmt
+    if doc.is_quote:
+        return quote_detail_rows(ctx)
     rows: list[tuple[str, str]] = []
     if doc.number:
         number = labels.credit_note_number if doc.is_credit_note else labels.invoice_number

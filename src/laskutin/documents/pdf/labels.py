@@ -77,6 +77,12 @@ class Labels:
     file_invoice: str  # file names: ASCII only
     file_credit_note: str
     file_draft: str
+    # Quotes (documents/pdf/quote.py)
+    quote: str
+    quote_number: str
+    quote_date: str
+    valid_until: str
+    file_quote: str
 
 
 FI = Labels(
@@ -130,6 +136,11 @@ FI = Labels(
     file_invoice="lasku",
     file_credit_note="hyvityslasku",
     file_draft="luonnos",
+    quote="TARJOUS",
+    quote_number="Tarjouksen numero",
+    quote_date="Tarjouksen päivämäärä",
+    valid_until="Voimassa",
+    file_quote="tarjous",
 )
 
 SV = Labels(
@@ -183,6 +194,11 @@ SV = Labels(
     file_invoice="faktura",
     file_credit_note="kreditnota",
     file_draft="utkast",
+    quote="OFFERT",
+    quote_number="Offertnummer",
+    quote_date="Offertdatum",
+    valid_until="Giltig till",
+    file_quote="offert",
 )
 
 EN = Labels(
@@ -236,6 +252,11 @@ EN = Labels(
     file_invoice="invoice",
     file_credit_note="credit-note",
     file_draft="draft",
+    quote="QUOTE",
+    quote_number="Quote number",
+    quote_date="Quote date",
+    valid_until="Valid until",
+    file_quote="quote",
 )
 
 LABELS: dict[Language, Labels] = {"fi": FI, "sv": SV, "en": EN}

@@ -31,12 +31,35 @@ export function moveLine<T>(lines: readonly T[], from: number, delta: number): T
   return copy
 }
 
+/** Move the item at `from` to position `to` (clamped to the list); a new array. */
+export function reorder<T>(items: readonly T[], from: number, to: number): T[] {
+  const copy = [...items]
+  if (from < 0 || from >= items.length) return copy
+  const target = Math.max(0, Math.min(items.length - 1, to))
+  const [item] = copy.splice(from, 1)
+  copy.splice(target, 0, item as T)
+  return copy
+}
+
+/**
+ * Where a dragged line lands: `middles` are the vertical middles of the lines as the drag began
+ * (in order, the dragged one included), `y` is where the dragged line's middle is now. The answer
+ * is its new index: the number of other lines whose middle it has passed downwards.
+ */
+export function dropIndex(middles: readonly number[], from: number, y: number): number {
+  let index = 0
+  middles.forEach((m, i) => {
+    if (i !== from && m < y) index += 1
+  })
+  return index
+}
+
 /** Decimal input as the user typed it ("1,5" too) -> the API's "1.5"; spaces dropped. */
 export function decimal(text: string): string {
   return text.replace(/[\s\u00a0]/g, '').replace(',', '.')
 }
 
-export function toLineIn(line: EditLine): Schemas['LineIn'] {
+export function toLineIn(line: EditLine): Schemas['LineIn-Input'] {
   return {
     product_id: line.product_id,
     description: line.description.trim() || null,
@@ -48,7 +71,7 @@ export function toLineIn(line: EditLine): Schemas['LineIn'] {
   }
 }
 
-export function fromLineRead(line: Schemas['LineRead']): EditLine {
+export function fromLineRead(line: Pick<Schemas['LineRead'], 'product_id' | 'description' | 'quantity' | 'unit' | 'unit_price' | 'discount_percent' | 'vat_rate'>): EditLine {
   return newLine({
     product_id: line.product_id,
     description: line.description,
@@ -57,6 +80,19 @@ export function fromLineRead(line: Schemas['LineRead']): EditLine {
     unit_price: line.unit_price,
     discount_percent: line.discount_percent,
     vat_rate: line.vat_rate,
+  })
+}
+
+/** A line as it was sent (a recurring invoice's template keeps LineIn: parts may be left out). */
+export function fromLineIn(line: { product_id?: string | null; description?: string | null; quantity: string; unit?: string | null; unit_price?: string | null; discount_percent: string; vat_rate?: string | null }): EditLine {
+  return newLine({
+    product_id: line.product_id ?? null,
+    description: line.description ?? '',
+    quantity: line.quantity,
+    unit: line.unit ?? '',
+    unit_price: line.unit_price ?? '',
+    discount_percent: line.discount_percent,
+    vat_rate: line.vat_rate ?? (line.product_id ? '' : '25.5'),
   })
 }
 

@@ -1,4 +1,5 @@
 // The app's one API client and token store.
+import { watchTwoFactor } from '../access/gate.svelte'
 import { createClient } from '../api/client'
 import { i18n } from '../i18n/index.svelte'
 import { browserLocks, TokenManager } from '../services/tokens'
@@ -16,6 +17,8 @@ export const tokens = new TokenManager({
 
 export const api = createClient({
   lang: () => i18n.lang,
+  // a 403 two-factor-required leads to the security settings
+  fetch: watchTwoFactor((input, init) => globalThis.fetch(input, init)),
   auth: {
     accessToken: () => tokens.validAccessToken().catch(() => tokens.accessToken()),
     refresh: () => tokens.refresh().catch(() => null),

@@ -1,7 +1,10 @@
 // Hash routing: "#/invoices". Hash links work from a CDN with no server rewrites, and the
 // account e-mails already link to "#/verify-email?token=…" and "#/reset-password?token=…".
+import { workRoute, type WorkRouteName } from '../work/routes'
 export type RouteName = 'login' | 'signup' | 'dashboard' | 'invoices' | 'customers' | 'products' | 'settings' | 'invoiceNew' | 'invoiceEdit' | 'invoiceView' | 'notFound'
-  | 'customer' | 'product' | 'verifyEmail' | 'resetPassword' | 'forgotPassword' | 'devMails'
+  | 'customer' | 'product' | 'verifyEmail' | 'resetPassword' | 'forgotPassword' | 'devMails' | 'onboarding'
+  | 'invitation'
+  | 'oidc' | WorkRouteName
 
 const table: Record<string, RouteName> = {
   '/': 'dashboard',
@@ -15,6 +18,9 @@ const table: Record<string, RouteName> = {
   '/reset-password': 'resetPassword',
   '/forgot-password': 'forgotPassword',
   '/dev/mails': 'devMails',
+  '/onboarding': 'onboarding',
+  '/invitation': 'invitation',
+  '/oidc': 'oidc',
 }
 
 // "/customers/new", "/customers/{id}": the id (or "new") goes to params "id".
@@ -23,9 +29,9 @@ const detail: Record<string, RouteName> = {
   products: 'product',
 }
 
-export const PUBLIC_ROUTES: readonly RouteName[] = ['login', 'signup']
+export const PUBLIC_ROUTES: readonly RouteName[] = ['login', 'signup', 'oidc']
 /** Pages the account e-mails link to: shown outside the shell whether signed in or not. */
-export const OPEN_ROUTES: readonly RouteName[] = ['verifyEmail', 'resetPassword', 'forgotPassword']
+export const OPEN_ROUTES: readonly RouteName[] = ['verifyEmail', 'resetPassword', 'forgotPassword', 'invitation']
 
 export function parseHash(hash: string): { name: RouteName; params: URLSearchParams } {
   const raw = hash.replace(/^#/, '') || '/'
@@ -38,6 +44,8 @@ export function parseHash(hash: string): { name: RouteName; params: URLSearchPar
     params.set('id', decodeURIComponent(inv[1]!))
     return { name: inv[2] ? 'invoiceEdit' : 'invoiceView', params }
   }
+  const work = workRoute(path!, params)
+  if (work) return { name: work, params }
   const detailMatch = /^\/([a-z]+)\/([^/]+)$/.exec(path!)
   if (detailMatch && !table[path!] && detail[detailMatch[1]!]) {
     params.set('id', decodeURIComponent(detailMatch[2]!))

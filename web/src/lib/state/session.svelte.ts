@@ -45,11 +45,36 @@ export async function startSession(): Promise<void> {
   }
 }
 
-export async function signIn(email: string, password: string): Promise<void> {
-  const pair = await api.POST('/api/v1/auth/login', { body: { email, password }, anonymous: true })
+/** 'twoFactor': the password was right and the account has a second factor; finish with
+ * {@link finishTwoFactor} and the challenge given. */
+export type SignInOutcome = { done: true } | { done: false; challenge: string }
+
+export async function signIn(email: string, password: string): Promise<SignInOutcome> {
+  const answer = await api.POST('/api/v1/auth/login', { body: { email, password }, anonymous: true })
+  session.email = email
+  if ('challenge' in answer) return { done: false, challenge: answer.challenge }
+  await signedIn(answer)
+  return { done: true }
+}
+
+/** Sign-in with an OpenID provider: trade the callback's one-time code (with the browser key kept
+ * when the flow started, lib/work/oidc.ts) like {@link signIn}: the pair, or the second step. */
+export async function signInWithOidc(code: string, browser_key: string): Promise<SignInOutcome> {
+  const answer = await api.POST('/api/v1/auth/oidc/exchange', { body: { code, browser_key }, anonymous: true })
+  if ('challenge' in answer) return { done: false, challenge: answer.challenge }
+  await signedIn(answer)
+  return { done: true }
+}
+
+/** The second step of a sign-in: the app's code, or one of the recovery codes. */
+export async function finishTwoFactor(challenge: string, code: { code: string } | { recovery_code: string }): Promise<void> {
+  const pair = await api.POST('/api/v1/auth/login/two-factor', { body: { challenge, ...code }, anonymous: true })
+  await signedIn(pair)
+}
+
+async function signedIn(pair: Schemas['TokenResponse']): Promise<void> {
   tokens.setSession(pair)
   session.notice = null
-  session.email = email
   session.status = 'signedIn'
   await loadMe()
 }

@@ -26,6 +26,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The active company's API keys, newest first (owner, admin) */
+        get: operations["api-keys-list"];
+        put?: never;
+        /**
+         * Make an API key (owner, admin; pro plan); the key is shown once
+         * @description Send the key as `Authorization: Bearer <key>`. Requests with it act as you, within its
+         *     scopes (read: read and export; write: also business data; never settings, members, keys
+         *     or /me), and stop working if you leave the company. Each key may make
+         *     600 requests a minute (429 with Retry-After beyond it).
+         *
+         *     No Idempotency-Key here: the answer holds the secret, which is never stored. A retry
+         *     after a lost answer makes a second key; revoke the one you did not get.
+         */
+        post: operations["api-keys-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One API key, without the secret (owner, admin) */
+        get: operations["api-keys-get"];
+        put?: never;
+        post?: never;
+        /** Revoke an API key: it stops working at once (owner, admin) */
+        delete: operations["api-keys-revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/invitations/accept": {
         parameters: {
             query?: never;
@@ -125,6 +170,97 @@ export interface paths {
          *     token too. Access tokens already issued expire by themselves (within 15 minutes).
          */
         post: operations["auth-logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the provider sends the browser back (not for API clients)
+         * @description Always a redirect, never tokens in a URL: the web app trades the one-time code (60
+         *     seconds, once) at POST /api/v1/auth/oidc/exchange. Problem codes: oidc-state-invalid,
+         *     oidc-state-expired, oidc-state-used, oidc-denied, oidc-provider-refused,
+         *     oidc-provider-unavailable, oidc-id-token-invalid, oidc-email-missing, oidc-account-exists
+         *     (sign in with the password and link the provider in the settings), oidc-identity-taken.
+         */
+        get: operations["oidc-callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/exchange": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Trade the callback's one-time code for a token pair (or a two-factor challenge)
+         * @description ``browser_key`` is the one start gave the browser that began the sign-in: a code
+         *     that reached another browser is refused (oidc-code-invalid). A user with two-factor
+         *     sign-in gets the challenge that the password sign-in answers
+         *     (``two_factor_required``): finish it at POST /api/v1/auth/login/two-factor.
+         */
+        post: operations["oidc-exchange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The OpenID providers one can sign in with
+         * @description In the order of the installation's setting (LASKUTIN_OIDC_PROVIDERS); none when none
+         *     is configured.
+         */
+        get: operations["oidc-providers-list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/{provider}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start signing in (or linking) with an OpenID provider: where to send the browser
+         * @description Send the browser to ``authorization_url``; the provider sends it back to GET
+         *     /api/v1/auth/oidc/callback, which ends at the web app. The trip must end within 10
+         *     minutes and works once. Intent ``link`` needs the signed-in user's Bearer token. At most
+         *     60 starts per client address in 10 minutes: then 429 with Retry-After.
+         */
+        post: operations["oidc-start"];
         delete?: never;
         options?: never;
         head?: never;
@@ -507,6 +643,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The active company's imports, newest first */
+        get: operations["imports-list"];
+        put?: never;
+        /**
+         * Upload a CSV file of customers or products: its check (a dry run) comes back
+         * @description The body is the file (UTF-8 or Windows-1252; `;`, `,` or tab between columns; a
+         *     header row). Columns are recognised by the names other Finnish invoicing services export
+         *     (Nimi, Y-tunnus, Sähköposti, Postinumero, ...; Tuotekoodi, Hinta, ALV %, ...) in Finnish,
+         *     Swedish or English, or our own field names; others are ignored and listed. Nothing is
+         *     imported yet: the answer lists every bad row by line, column and field (state
+         *     `invalid`), or is ready to run (state `checked`): POST /imports/{id}/run.
+         */
+        post: operations["imports-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An import: its check and, while it runs, its progress (done_rows of total_rows) */
+        get: operations["imports-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import a checked file: every row or none; follow the progress with GET
+         * @description The rows are checked once more against the database of that moment; if any is bad
+         *     then, nothing is imported and the import becomes `invalid` with the reasons.
+         */
+        post: operations["imports-run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invitations": {
         parameters: {
             query?: never;
@@ -636,6 +836,28 @@ export interface paths {
         get: operations["invoices-audit"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/copy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Copy an invoice or a credit note into a new draft, for the same or another customer
+         * @description The lines (a credit note's as charges again) with today's VAT rates of their rate
+         *     classes, the references, notes and "prices include VAT"; not the dates, number or
+         *     payments. The language follows the new customer when the customer changes.
+         */
+        post: operations["invoices-copy"];
         delete?: never;
         options?: never;
         head?: never;
@@ -867,6 +1089,43 @@ export interface paths {
          */
         post: operations["me-company-switch"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your linked sign-in providers
+         * @description Link another with POST /api/v1/auth/oidc/{provider}/start, intent ``link``.
+         */
+        get: operations["me-identities-list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/identities/{identity_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Unlink a sign-in provider */
+        delete: operations["me-identities-delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1153,6 +1412,283 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/quotes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List quotes */
+        get: operations["quotes-list"];
+        put?: never;
+        /**
+         * Create a draft quote (numbered from the company's quote series)
+         * @description Lines are given as on an invoice and computed by the same rules; a ``vat_rate``
+         *     (category S) must be in force on the quote date, otherwise 422 naming
+         *     ``lines.N.vat_rate``. ``valid_until`` defaults to 30 days after the quote date.
+         */
+        post: operations["quotes-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quotes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One quote */
+        get: operations["quotes-get"];
+        put?: never;
+        post?: never;
+        /** Delete a draft */
+        delete: operations["quotes-delete"];
+        options?: never;
+        head?: never;
+        /** Change a draft (lines, when given, replace all lines), or a sent quote's validity */
+        patch: operations["quotes-update"];
+        trace?: never;
+    };
+    "/api/v1/quotes/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record that the customer accepted the quote (a draft or sent quote, while valid) */
+        post: operations["quotes-accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quotes/{id}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who did what to the quote, when (newest first) */
+        get: operations["quotes-audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quotes/{id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record that the customer declined the quote (expired ones too) */
+        post: operations["quotes-decline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quotes/{id}/invoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make an invoice draft from an accepted quote
+         * @description As ``POST /api/v1/invoices`` with the quote's customer, lines, language, price basis and
+         *     buyer reference (a standard rate at its rate class's rate today). The quote remembers the
+         *     invoice (``invoice_id``); a second call answers 409 naming it, unless its draft was
+         *     deleted.
+         */
+        post: operations["quotes-invoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quotes/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The quote as a PDF in its language (never sent: a watermarked preview)
+         * @description TARJOUS / OFFERT / QUOTE with its number, date, last valid day, lines, VAT breakdown and
+         *     totals; no reference, bank barcode, QR code or transfer form. A quote never sent (nor
+         *     accepted) is watermarked LUONNOS / UTKAST / DRAFT.
+         */
+        get: operations["quotes-pdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quotes/{id}/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark a draft sent to the customer (copies the seller and the buyer onto it)
+         * @description The quote is not e-mailed by the service (yet): download its PDF and send it, then mark
+         *     it sent. From then on only its ``valid_until`` changes.
+         */
+        post: operations["quotes-send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/recurring-invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The active company's recurring invoices, with each one's next run and last run */
+        get: operations["recurring-invoices-list"];
+        put?: never;
+        /**
+         * Create a recurring invoice: a template and its calendar rule
+         * @description The lines are checked as an invoice's would be on the first invoice's date. The first
+         *     invoice is the first period on or after today; the worker makes each one on its date,
+         *     as a draft, issued, or issued and sent (``action``), as the member creating the template.
+         */
+        post: operations["recurring-invoices-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/recurring-invoices/{recurring_invoice_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One recurring invoice */
+        get: operations["recurring-invoices-get"];
+        put?: never;
+        post?: never;
+        /** Delete a recurring invoice and its history (its invoices stay) */
+        delete: operations["recurring-invoices-delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a recurring invoice (the invoices already made stay as they are)
+         * @description Send only the fields to change; ``lines`` replaces every line. In ``schedule``,
+         *     ``end_date`` and ``count`` change at any time; the rest only until the first invoice was
+         *     made (409 ``/problems/recurring-schedule-fixed``).
+         */
+        patch: operations["recurring-invoices-update"];
+        trace?: never;
+    };
+    "/api/v1/recurring-invoices/{recurring_invoice_id}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who changed the recurring invoice, and what the job made (newest first) */
+        get: operations["recurring-invoices-audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/recurring-invoices/{recurring_invoice_id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause: no invoices until resumed */
+        post: operations["recurring-invoices-pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/recurring-invoices/{recurring_invoice_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume: invoices again from the next period on or after today
+         * @description The periods that fell in the pause are skipped, not invoiced afterwards.
+         */
+        post: operations["recurring-invoices-resume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/recurring-invoices/{recurring_invoice_id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The history: each period made, its invoice and that invoice's status */
+        get: operations["recurring-invoices-runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports/dashboard": {
         parameters: {
             query?: never;
@@ -1179,6 +1715,106 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** ApiKeyCreate */
+        ApiKeyCreate: {
+            /**
+             * Name
+             * @example Verkkokauppa
+             */
+            name: string;
+            /**
+             * Scopes
+             * @description read: read and export; write: also create and change business data. Never settings or members.
+             */
+            scopes?: ("read" | "write")[];
+        };
+        /** ApiKeyCreated */
+        ApiKeyCreated: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By Name */
+            created_by_name: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Key
+             * @description Shown once, now: send it as `Authorization: Bearer <key>`. Only a hash is kept, so a lost key cannot be shown again; make a new one.
+             */
+            key: string;
+            /**
+             * Last Used At
+             * @description Updated at most once a minute while the key is used
+             */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Prefix
+             * @description The key's first characters, to tell keys apart
+             */
+            prefix: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            /** Scopes */
+            scopes: ("read" | "write")[];
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "active" | "revoked";
+        };
+        /** ApiKeyPage */
+        ApiKeyPage: {
+            /** Items */
+            items: components["schemas"]["ApiKeyRead"][];
+            /**
+             * Next Cursor
+             * @description Pass as ``cursor`` for the next page; null on the last page
+             */
+            next_cursor: string | null;
+        };
+        /** ApiKeyRead */
+        ApiKeyRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By Name */
+            created_by_name: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Last Used At
+             * @description Updated at most once a minute while the key is used
+             */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Prefix
+             * @description The key's first characters, to tell keys apart
+             */
+            prefix: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            /** Scopes */
+            scopes: ("read" | "write")[];
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "active" | "revoked";
+        };
         /**
          * Attention
          * @description What needs the user's attention.
@@ -1430,6 +2066,11 @@ export interface components {
              */
             reply_to_email: string | null;
             /**
+             * Require Two Factor
+             * @description Members must sign in with a second factor; those without one can only enrol (403 two-factor-required elsewhere)
+             */
+            require_two_factor: boolean;
+            /**
              * Sender Name
              * @description The sender's name on mailed invoices (the address is the service's); null: the company's name
              * @example Matin Paja, laskutus
@@ -1522,6 +2163,11 @@ export interface components {
              */
             reply_to_email?: string | null;
             /**
+             * Require Two Factor
+             * @description Turning it on needs two-factor sign-in on your own account first
+             */
+            require_two_factor?: boolean | null;
+            /**
              * Sender Name
              * @example Matin Paja, laskutus
              */
@@ -1532,6 +2178,14 @@ export interface components {
             vat_number?: string | null;
             /** Website */
             website?: string | null;
+        };
+        /** CopyRequest */
+        CopyRequest: {
+            /**
+             * Customer Id
+             * @description The new draft's customer (default: the original's)
+             */
+            customer_id?: string | null;
         };
         /** CreditLineIn */
         CreditLineIn: {
@@ -1556,7 +2210,7 @@ export interface components {
             id: string;
             /** Number */
             number: string | null;
-            status: components["schemas"]["Status"];
+            status: components["schemas"]["laskutin__invoices__domain__Status"];
             /**
              * Total
              * @example 100.00
@@ -2012,6 +2666,126 @@ export interface components {
             /** @description The reason in the language of the response (Content-Language). */
             message: string;
         };
+        /** IdentityList */
+        IdentityList: {
+            /**
+             * Has Password
+             * @description Whether the account has a password (without one, the last identity cannot be removed)
+             */
+            has_password: boolean;
+            /** Items */
+            items: components["schemas"]["IdentityRead"][];
+        };
+        /** IdentityRead */
+        IdentityRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Email
+             * @description The address the provider gave when it was linked
+             */
+            email: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Used At */
+            last_used_at: string | null;
+            /**
+             * Provider
+             * @example google
+             */
+            provider: string;
+            /**
+             * Provider Name
+             * @example Google
+             */
+            provider_name: string;
+        };
+        /** ImportColumns */
+        ImportColumns: {
+            /**
+             * Ignored
+             * @description Headers that name no field we know
+             */
+            ignored: string[];
+            /**
+             * Used
+             * @description Our field -> the CSV header it was read from
+             */
+            used: {
+                [key: string]: string;
+            };
+        };
+        /** ImportPage */
+        ImportPage: {
+            /** Items */
+            items: components["schemas"]["ImportRead"][];
+            /**
+             * Next Cursor
+             * @description Pass as ``cursor`` for the next page; null on the last page
+             */
+            next_cursor: string | null;
+        };
+        /**
+         * ImportRead
+         * @description The check (dry run) of an uploaded file and, once run, the import's progress.
+         */
+        ImportRead: {
+            columns: components["schemas"]["ImportColumns"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created Count */
+            created_count: number;
+            /** Done Rows */
+            done_rows: number;
+            /** Error Count */
+            error_count: number;
+            /**
+             * Errors
+             * @description Every bad row's problem (the first 1,000)
+             */
+            errors: components["schemas"]["RowProblem"][];
+            /** Filename */
+            filename: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "customers" | "products";
+            /**
+             * State
+             * @description checked: ready to run; invalid: bad rows (nothing can be imported); queued/running: importing (see done_rows); done; failed
+             * @enum {string}
+             */
+            state: "checked" | "invalid" | "queued" | "running" | "done" | "failed";
+            /** Total Rows */
+            total_rows: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Warnings
+             * @description Not refusals: e.g. a business ID another customer has already
+             */
+            warnings: components["schemas"]["RowProblem"][];
+        };
         /**
          * InvitationAccept
          * @description Signed in (``Authorization: Bearer``): the token alone. Otherwise ``name`` and
@@ -2145,7 +2919,7 @@ export interface components {
              */
             language?: ("fi" | "sv" | "en") | null;
             /** Lines */
-            lines?: components["schemas"]["LineIn"][];
+            lines?: components["schemas"]["LineIn-Input"][];
             /** Notes */
             notes?: string | null;
             /** Order Reference */
@@ -2353,7 +3127,7 @@ export interface components {
             } | null;
             /** Sent At */
             sent_at: string | null;
-            status: components["schemas"]["Status"];
+            status: components["schemas"]["laskutin__invoices__domain__Status"];
             /**
              * Total
              * @example 100.00
@@ -2425,7 +3199,7 @@ export interface components {
             paid_amount: string;
             /** Reference */
             reference: string | null;
-            status: components["schemas"]["Status"];
+            status: components["schemas"]["laskutin__invoices__domain__Status"];
             /**
              * Total
              * @example 100.00
@@ -2458,7 +3232,7 @@ export interface components {
             /** Language */
             language?: ("fi" | "sv" | "en") | null;
             /** Lines */
-            lines?: components["schemas"]["LineIn"][] | null;
+            lines?: components["schemas"]["LineIn-Input"][] | null;
             /** Notes */
             notes?: string | null;
             /** Order Reference */
@@ -2532,7 +3306,7 @@ export interface components {
             kind: components["schemas"]["Kind"];
             /** Number */
             number: string | null;
-            status: components["schemas"]["Status"];
+            status: components["schemas"]["laskutin__invoices__domain__Status"];
             /**
              * Total
              * @example 100.00
@@ -2545,7 +3319,7 @@ export interface components {
          *     description (in the invoice's language), unit, unit price, VAT category, rate (from its
          *     rate class on the tax point) and ground.
          */
-        LineIn: {
+        "LineIn-Input": {
             /**
              * Description
              * @example Suunnittelu
@@ -2593,6 +3367,61 @@ export interface components {
              * @example 25.5
              */
             vat_rate?: number | string | null;
+        };
+        /**
+         * LineIn
+         * @description One line of a draft. With ``product_id`` the product fills what is not given: the
+         *     description (in the invoice's language), unit, unit price, VAT category, rate (from its
+         *     rate class on the tax point) and ground.
+         */
+        "LineIn-Output": {
+            /**
+             * Description
+             * @example Suunnittelu
+             */
+            description?: string | null;
+            /**
+             * Discount Percent
+             * @default 0
+             * @example 0
+             */
+            discount_percent: string;
+            /** Product Id */
+            product_id?: string | null;
+            /**
+             * Quantity
+             * @description Up to 4 decimals
+             * @default 1
+             * @example 1
+             */
+            quantity: string;
+            /**
+             * Unit
+             * @example h
+             */
+            unit?: string | null;
+            /**
+             * Unit Price
+             * @description Up to 6 decimals, not negative
+             * @example 100.00
+             */
+            unit_price?: string | null;
+            /**
+             * Vat Category
+             * @description EN 16931 VAT category (default S, or the product's)
+             */
+            vat_category?: ("S" | "Z" | "E" | "AE" | "K" | "G" | "O") | null;
+            /**
+             * Vat Ground
+             * @description Why a non-S line has no VAT (finnish.vat ground key, e.g. construction_reverse_charge); categories with one ground default to it
+             */
+            vat_ground?: string | null;
+            /**
+             * Vat Rate
+             * @description Percent; for category S one of the rates in force on the tax point (default: the general rate, or the product's rate class)
+             * @example 25.5
+             */
+            vat_rate?: string | null;
         };
         /** LineRead */
         LineRead: {
@@ -2788,6 +3617,42 @@ export interface components {
              */
             sv?: string | null;
         };
+        /** OidcExchange */
+        OidcExchange: {
+            /**
+             * Browser Key
+             * @description What /auth/oidc/{provider}/start answered
+             */
+            browser_key: string;
+            /**
+             * Code
+             * @description The one-time code the callback gave the web app (#/oidc?code=...)
+             */
+            code: string;
+        };
+        /** OidcRedirect */
+        OidcRedirect: {
+            /**
+             * Authorization Url
+             * @description Send the browser here; the provider sends it back to our callback
+             */
+            authorization_url: string;
+            /**
+             * Browser Key
+             * @description Keep it in this browser (sessionStorage) and send it with the one-time code to /auth/oidc/exchange: a code that reached another browser is refused
+             */
+            browser_key: string;
+        };
+        /** OidcStart */
+        OidcStart: {
+            /**
+             * Intent
+             * @description login: sign in (or sign up); link: add the provider to the signed-in account (needs its Bearer token)
+             * @default login
+             * @enum {string}
+             */
+            intent: "login" | "link";
+        };
         /** Page[AuditEventRead] */
         Page_AuditEventRead_: {
             /** Items */
@@ -2832,6 +3697,16 @@ export interface components {
         Page_ProductRead_: {
             /** Items */
             items: components["schemas"]["ProductRead"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page
+             */
+            next_cursor: string | null;
+        };
+        /** Page[QuoteSummary] */
+        Page_QuoteSummary_: {
+            /** Items */
+            items: components["schemas"]["QuoteSummary"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` for the next page; null on the last page
@@ -3136,6 +4011,282 @@ export interface components {
              */
             vat_ground?: string | null;
         };
+        /** ProviderList */
+        ProviderList: {
+            /** Items */
+            items: components["schemas"]["ProviderRead"][];
+        };
+        /** ProviderRead */
+        ProviderRead: {
+            /**
+             * Id
+             * @description Use it in /auth/oidc/{provider}/start
+             * @example google
+             */
+            id: string;
+            /**
+             * Name
+             * @description What the sign-in button says
+             * @example Google
+             */
+            name: string;
+        };
+        /** QuoteCreate */
+        QuoteCreate: {
+            /** Buyer Reference */
+            buyer_reference?: string | null;
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /**
+             * Language
+             * @description The quote's language, also of its PDF (default: the customer's)
+             */
+            language?: ("fi" | "sv" | "en") | null;
+            /** Lines */
+            lines?: components["schemas"]["LineIn-Input"][];
+            /** Notes */
+            notes?: string | null;
+            /**
+             * Prices Include Vat
+             * @default false
+             */
+            prices_include_vat: boolean;
+            /**
+             * Quote Date
+             * @description The quote's date, also the tax point of its VAT rates (default: today in Europe/Helsinki)
+             */
+            quote_date?: string | null;
+            /**
+             * Valid Until
+             * @description The last day the offer holds (default: 30 days after the quote date); not before the quote date
+             */
+            valid_until?: string | null;
+        };
+        /** QuoteLineRead */
+        QuoteLineRead: {
+            /** Description */
+            description: string;
+            /** Discount Percent */
+            discount_percent: string;
+            /**
+             * Gross Amount
+             * @example 100.00
+             */
+            gross_amount: string;
+            /**
+             * Net Amount
+             * @example 100.00
+             */
+            net_amount: string;
+            /** Position */
+            position: number;
+            /** Product Id */
+            product_id: string | null;
+            /** Quantity */
+            quantity: string;
+            /** Tax Point */
+            tax_point: string | null;
+            /** Unit */
+            unit: string | null;
+            /** Unit Price */
+            unit_price: string;
+            /**
+             * Vat Amount
+             * @example 100.00
+             */
+            vat_amount: string;
+            /** Vat Category */
+            vat_category: string;
+            /** Vat Ground */
+            vat_ground: string | null;
+            /**
+             * Vat Rate
+             * @example 25.5
+             */
+            vat_rate: string;
+        };
+        /** QuoteRead */
+        QuoteRead: {
+            /** Accepted At */
+            accepted_at: string | null;
+            /**
+             * Buyer
+             * @description The buyer as sent (null until sent)
+             */
+            buyer: {
+                [key: string]: unknown;
+            } | null;
+            /** Buyer Reference */
+            buyer_reference: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Currency */
+            currency: string;
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /** Declined At */
+            declined_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Invoice Id
+             * @description The invoice draft made from the accepted quote (POST /quotes/{id}/invoice)
+             */
+            invoice_id: string | null;
+            /**
+             * Language
+             * @enum {string}
+             */
+            language: "fi" | "sv" | "en";
+            /** Lines */
+            lines: components["schemas"]["QuoteLineRead"][];
+            /**
+             * Net Total
+             * @example 100.00
+             */
+            net_total: string;
+            /** Notes */
+            notes: string | null;
+            /** Number */
+            number: string;
+            /** Prices Include Vat */
+            prices_include_vat: boolean;
+            /**
+             * Quote Date
+             * Format: date
+             */
+            quote_date: string;
+            /**
+             * Seller
+             * @description The seller as sent (null until sent)
+             */
+            seller: {
+                [key: string]: unknown;
+            } | null;
+            /** Sent At */
+            sent_at: string | null;
+            /** @description draft, sent, accepted, declined, or expired (a draft or sent quote past valid_until in Europe/Helsinki) */
+            status: components["schemas"]["laskutin__quotes__domain__Status"];
+            /**
+             * Total
+             * @example 100.00
+             */
+            total: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Valid Until
+             * Format: date
+             */
+            valid_until: string;
+            /** Vat Breakdown */
+            vat_breakdown: components["schemas"]["VatBreakdownRow"][];
+            /**
+             * Vat Total
+             * @example 100.00
+             */
+            vat_total: string;
+        };
+        /**
+         * QuoteSummary
+         * @description A quote in a list (the whole quote: GET /quotes/{id}).
+         */
+        QuoteSummary: {
+            /** Buyer Reference */
+            buyer_reference: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /** Customer Name */
+            customer_name: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Invoice Id */
+            invoice_id: string | null;
+            /**
+             * Net Total
+             * @example 100.00
+             */
+            net_total: string;
+            /** Number */
+            number: string;
+            /**
+             * Quote Date
+             * Format: date
+             */
+            quote_date: string;
+            status: components["schemas"]["laskutin__quotes__domain__Status"];
+            /**
+             * Total
+             * @example 100.00
+             */
+            total: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Valid Until
+             * Format: date
+             */
+            valid_until: string;
+            /**
+             * Vat Total
+             * @example 100.00
+             */
+            vat_total: string;
+        };
+        /**
+         * QuoteUpdate
+         * @description Only the fields sent change; ``lines``, when sent, replaces every line. A draft changes
+         *     freely; a sent quote only its ``valid_until``.
+         */
+        QuoteUpdate: {
+            /** Buyer Reference */
+            buyer_reference?: string | null;
+            /** Customer Id */
+            customer_id?: string | null;
+            /** Language */
+            language?: ("fi" | "sv" | "en") | null;
+            /** Lines */
+            lines?: components["schemas"]["LineIn-Input"][] | null;
+            /** Notes */
+            notes?: string | null;
+            /** Prices Include Vat */
+            prices_include_vat?: boolean | null;
+            /** Quote Date */
+            quote_date?: string | null;
+            /** Valid Until */
+            valid_until?: string | null;
+        };
         /**
          * RateClass
          * @description What a product is, for VAT: the class stays, the date picks the rate (§5).
@@ -3163,6 +4314,178 @@ export interface components {
             /** Recovery Codes */
             recovery_codes: string[];
         };
+        /** RecurringInvoiceCreate */
+        RecurringInvoiceCreate: {
+            /**
+             * Action
+             * @description Each invoice is left as a draft, issued, or issued and sent by e-mail
+             * @default draft
+             * @enum {string}
+             */
+            action: "draft" | "issue" | "send";
+            /** Buyer Reference */
+            buyer_reference?: string | null;
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /**
+             * Language
+             * @description The invoices' language (default: the customer's)
+             */
+            language?: ("fi" | "sv" | "en") | null;
+            /** Lines */
+            lines: components["schemas"]["LineIn-Input"][];
+            /**
+             * Name
+             * @example Kuukausihuolto
+             */
+            name: string;
+            /** Notes */
+            notes?: string | null;
+            /** Order Reference */
+            order_reference?: string | null;
+            /**
+             * Prices Include Vat
+             * @default false
+             */
+            prices_include_vat: boolean;
+            /**
+             * Recipients
+             * @description With action send: the addresses (default: the customer's e-mail)
+             */
+            recipients?: string[] | null;
+            schedule: components["schemas"]["Schedule"];
+            /**
+             * Wait For Payment
+             * @description The next invoice waits until the previous one is paid (or credited)
+             * @default false
+             */
+            wait_for_payment: boolean;
+        };
+        /** RecurringInvoicePage */
+        RecurringInvoicePage: {
+            /** Items */
+            items: components["schemas"]["RecurringInvoiceRead"][];
+            /**
+             * Next Cursor
+             * @description Pass as ``cursor`` for the next page; null on the last page
+             */
+            next_cursor: string | null;
+        };
+        /** RecurringInvoiceRead */
+        RecurringInvoiceRead: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "draft" | "issue" | "send";
+            /** Buyer Reference */
+            buyer_reference: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Created By Name
+             * @description The member whose invoices these are
+             */
+            created_by_name: string | null;
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /** Customer Name */
+            customer_name: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Invoices Made
+             * @description Periods run so far (the history's length)
+             */
+            invoices_made: number;
+            /** Language */
+            language: ("fi" | "sv" | "en") | null;
+            last_run: components["schemas"]["RunRead"] | null;
+            /** Lines */
+            lines: components["schemas"]["LineIn-Output"][];
+            /** Name */
+            name: string;
+            /**
+             * Next Run
+             * @description The next invoice's date; null when finished
+             */
+            next_run: string | null;
+            /** Notes */
+            notes: string | null;
+            /** Order Reference */
+            order_reference: string | null;
+            /** Paused At */
+            paused_at: string | null;
+            /** Prices Include Vat */
+            prices_include_vat: boolean;
+            /** Recipients */
+            recipients: string[] | null;
+            schedule: components["schemas"]["ScheduleRead"];
+            /**
+             * State
+             * @description active; paused (no invoices; on resume the periods of the pause are skipped); finished (the end date or count was reached)
+             * @enum {string}
+             */
+            state: "active" | "paused" | "finished";
+            /**
+             * Upcoming
+             * @description The next 5 dates, from next_run
+             */
+            upcoming: string[];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Wait For Payment */
+            wait_for_payment: boolean;
+            /**
+             * Waiting For Payment
+             * @description The next invoice is due but waits until the previous one is paid
+             */
+            waiting_for_payment: boolean;
+        };
+        /**
+         * RecurringInvoiceUpdate
+         * @description Only the fields sent change; ``lines``, when sent, replaces every line.
+         */
+        RecurringInvoiceUpdate: {
+            /** Action */
+            action?: ("draft" | "issue" | "send") | null;
+            /** Buyer Reference */
+            buyer_reference?: string | null;
+            /** Customer Id */
+            customer_id?: string | null;
+            /** Language */
+            language?: ("fi" | "sv" | "en") | null;
+            /** Lines */
+            lines?: components["schemas"]["LineIn-Input"][] | null;
+            /** Name */
+            name?: string | null;
+            /** Notes */
+            notes?: string | null;
+            /** Order Reference */
+            order_reference?: string | null;
+            /** Prices Include Vat */
+            prices_include_vat?: boolean | null;
+            /** Recipients */
+            recipients?: string[] | null;
+            schedule?: components["schemas"]["ScheduleUpdate"] | null;
+            /** Wait For Payment */
+            wait_for_payment?: boolean | null;
+        };
         /**
          * ReferenceType
          * @enum {string}
@@ -3178,6 +4501,159 @@ export interface components {
          * @enum {string}
          */
         Role: "owner" | "admin" | "member" | "accountant";
+        /** RowProblem */
+        RowProblem: {
+            /**
+             * Column
+             * @description The CSV column's header, when one is to blame
+             */
+            column: string | null;
+            /**
+             * Field
+             * @description Our field name
+             */
+            field: string | null;
+            /**
+             * Line
+             * @description Line number in the file (the header is line 1)
+             */
+            line: number;
+            /** Message */
+            message: string;
+        };
+        /** RunPage */
+        RunPage: {
+            /** Items */
+            items: components["schemas"]["RunRead"][];
+            /**
+             * Next Cursor
+             * @description Pass as ``cursor`` for the next page; null on the last page
+             */
+            next_cursor: string | null;
+        };
+        /** RunRead */
+        RunRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Error */
+            error: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Invoice Id
+             * @description Null if none was made, or it was deleted
+             */
+            invoice_id: string | null;
+            /** Invoice Number */
+            invoice_number: string | null;
+            /** @description The invoice's status now */
+            invoice_status: components["schemas"]["laskutin__invoices__domain__Status"] | null;
+            /**
+             * Outcome
+             * @description draft, issued, sent (the send was requested), or failed (see error; an invoice that could not be issued is left as a draft)
+             * @enum {string}
+             */
+            outcome: "draft" | "issued" | "sent" | "failed";
+            /**
+             * Period Date
+             * Format: date
+             * @description The period's date: the invoice's date
+             */
+            period_date: string;
+            /**
+             * Sequence
+             * @description The period's number, 0 for the first
+             */
+            sequence: number;
+        };
+        /**
+         * Schedule
+         * @description Every ``every`` days, weeks or months from ``start_date``; until ``end_date``
+         *     (inclusive) or for ``count`` invoices, whichever comes first (neither: until stopped).
+         */
+        Schedule: {
+            /**
+             * Count
+             * @description How many invoices in all
+             */
+            count?: number | null;
+            /**
+             * Day Of Month
+             * @description Monthly rules only: the day of the month (default: the start date's); a day the month does not have is its last day, so 31 means the last day of every month
+             * @example 31
+             */
+            day_of_month?: number | null;
+            /**
+             * End Date
+             * @description No invoice after this date
+             */
+            end_date?: string | null;
+            /**
+             * Every
+             * @default 1
+             * @example 1
+             */
+            every: number;
+            /**
+             * Start Date
+             * Format: date
+             * @description The first invoice is on or after this date
+             */
+            start_date: string;
+            /**
+             * @default month
+             * @example month
+             */
+            unit: components["schemas"]["Unit"];
+            /**
+             * @description A date on a Saturday or Sunday: keep it, or move it to the Friday before or the Monday after
+             * @default keep
+             */
+            weekend: components["schemas"]["Weekend"];
+        };
+        /** ScheduleRead */
+        ScheduleRead: {
+            /** Count */
+            count: number | null;
+            /** Day Of Month */
+            day_of_month: number | null;
+            /** End Date */
+            end_date: string | null;
+            /** Every */
+            every: number;
+            /**
+             * Start Date
+             * Format: date
+             */
+            start_date: string;
+            unit: components["schemas"]["Unit"];
+            weekend: components["schemas"]["Weekend"];
+        };
+        /**
+         * ScheduleUpdate
+         * @description Only the fields sent change. ``end_date`` and ``count`` may change at any time; the
+         *     other fields only before the first invoice was made (409 after: make a new template).
+         */
+        ScheduleUpdate: {
+            /** Count */
+            count?: number | null;
+            /** Day Of Month */
+            day_of_month?: number | null;
+            /** End Date */
+            end_date?: string | null;
+            /** Every */
+            every?: number | null;
+            /** Start Date */
+            start_date?: string | null;
+            unit?: components["schemas"]["Unit"] | null;
+            weekend?: components["schemas"]["Weekend"] | null;
+        };
         /**
          * SendRead
          * @description A request to send an invoice and how it went. ``state``: queued (waiting for an
@@ -3335,11 +4811,6 @@ export interface components {
              */
             password: string;
         };
-        /**
-         * Status
-         * @enum {string}
-         */
-        Status: "draft" | "issued" | "sent" | "partially_paid" | "paid" | "overdue" | "credited";
         /** SwitchCompanyRequest */
         SwitchCompanyRequest: {
             /**
@@ -3453,6 +4924,11 @@ export interface components {
             /** Recovery Codes Left */
             recovery_codes_left: number;
         };
+        /**
+         * Unit
+         * @enum {string}
+         */
+        Unit: "day" | "week" | "month";
         /** UserRead */
         UserRead: {
             /** Email */
@@ -3513,6 +4989,21 @@ export interface components {
          * @enum {string}
          */
         WarningCode: "duplicate-business-id" | "duplicate-vat-number";
+        /**
+         * Weekend
+         * @enum {string}
+         */
+        Weekend: "keep" | "friday" | "monday";
+        /**
+         * Status
+         * @enum {string}
+         */
+        laskutin__invoices__domain__Status: "draft" | "issued" | "sent" | "partially_paid" | "paid" | "overdue" | "credited";
+        /**
+         * Status
+         * @enum {string}
+         */
+        laskutin__quotes__domain__Status: "draft" | "sent" | "accepted" | "declined" | "expired";
     };
     responses: never;
     parameters: never;
@@ -3538,6 +5029,272 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JsonWebKeySet"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "api-keys-list": {
+        parameters: {
+            query?: {
+                /** @description How many items to answer at most (1-200). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; omit it for the first page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyPage"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only owners and admins manage keys, and only on the pro plan (pro-plan-required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "api-keys-create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiKeyCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description Strong entity tag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyCreated"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only owners and admins manage keys, and only on the pro plan (pro-plan-required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "api-keys-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description Strong entity tag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyRead"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only owners and admins manage keys, and only on the pro plan (pro-plan-required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such key in the active company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "api-keys-revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only owners and admins manage keys, and only on the pro plan (pro-plan-required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such key in the active company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Revoked already (api-key-revoked) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description An error (RFC 9457 problem details) */
@@ -3838,6 +5595,210 @@ export interface operations {
             };
             /** @description Invalid input: each failing field with a stable code and a message */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "oidc-callback": {
+        parameters: {
+            query?: {
+                state?: string | null;
+                code?: string | null;
+                error?: string | null;
+                iss?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the web app: {public_url}/#/oidc?code=<one-time code> after a sign-in, #/settings?oidc_linked=<provider> after a link, or #/login (#/settings for a link) with ?oidc_error=<problem code> */
+            303: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "oidc-exchange": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OidcExchange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"] | components["schemas"]["TwoFactorChallenge"];
+                };
+            };
+            /** @description The code is unknown (oidc-code-invalid), expired (oidc-code-expired) or used already (oidc-code-used) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "oidc-providers-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderList"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "oidc-start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["OidcStart"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcRedirect"];
+                };
+            };
+            /** @description Intent link without a valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such provider (oidc-provider-unknown) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many sign-ins started from this address (too-many-oidc-starts); wait */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider's discovery document cannot be read */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5339,6 +7300,268 @@ export interface operations {
             };
         };
     };
+    "imports-list": {
+        parameters: {
+            query?: {
+                /** @description How many items to answer at most (1-200). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; omit it for the first page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportPage"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "imports-create": {
+        parameters: {
+            query: {
+                /** @description customers or products */
+                kind: "customers" | "products";
+                filename?: string | null;
+            };
+            header?: {
+                /** @description Optional: a unique key (1-255 visible ASCII characters, e.g. a UUID) that makes a retry safe. A retry with the same key and body within 24 hours answers the first answer (with `Idempotent-Replayed: true`) instead of doing it again; the same key with another body is refused (422). */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description Strong entity tag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportRead"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "imports-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description Strong entity tag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportRead"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such import in the active company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "imports-run": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: a unique key (1-255 visible ASCII characters, e.g. a UUID) that makes a retry safe. A retry with the same key and body within 24 hours answers the first answer (with `Idempotent-Replayed: true`) instead of doing it again; the same key with another body is refused (422). */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    /** @description Strong entity tag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportRead"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such import in the active company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not ready: it has bad rows, or it ran already (import-not-ready) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "invitations-list": {
         parameters: {
             query?: {
@@ -5739,7 +7962,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Any of these (repeatable) */
-                status?: components["schemas"]["Status"][] | null;
+                status?: components["schemas"]["laskutin__invoices__domain__Status"][] | null;
                 customer_id?: string | null;
                 /** @description Invoice date from */
                 date_from?: string | null;
@@ -6191,6 +8414,82 @@ export interface operations {
             };
             /** @description No valid access token, or no longer a member */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such invoice in the active company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "invoices-copy": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: a unique key (1-255 visible ASCII characters, e.g. a UUID) that makes a retry safe. A retry with the same key and body within 24 hours answers the first answer (with `Idempotent-Replayed: true`) instead of doing it again; the same key with another body is refused (422). */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CopyRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description The strong ETag of the invoice */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRead"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not change invoices (accountant) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7209,6 +9508,109 @@ export interface operations {
             };
             /** @description You do not belong to that company (or it does not exist) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "me-identities-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityList"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "me-identities-delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                identity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such identity of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your last way to sign in: set a password first (oidc-last-sign-in-method) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8467,6 +10869,1541 @@ export interface operations {
             };
             /** @description If-Match does not match: the product changed since you read it */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "quotes-list": {
+        parameters: {
+            query?: {
+                /** @description Any of these (repeatable) */
+                status?: components["schemas"]["laskutin__quotes__domain__Status"][] | null;
+                customer_id?: string | null;
+                /** @description Quote date from */
+                date_from?: string | null;
+                /** @description Quote date to */
+                date_to?: string | null;
+                /** @description Number, customer name, your reference or notes */
+                q?: string | null;
+                updated_since?: string | null;
+                /** @description Whether an invoice draft has been made from it */
+                invoiced?: boolean | null;
+                /** @description quote_date (newest first), number (highest first), valid_until (soonest first), total (largest first), created_at (newest first) */
+                sort?: "quote_date" | "number" | "valid_until" | "total" | "created_at";
+                /** @description How many items to answer at most (1-200). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; omit it for the first page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_QuoteSummary_"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "quotes-create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: a unique key (1-255 visible ASCII characters, e.g. a UUID) that makes a retry safe. A retry with the same key and body within 24 hours answers the first answer (with `Idempotent-Replayed: true`) instead of doing it again; the same key with another body is refused (422). */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuoteCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description The strong ETag of the quote */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuoteRead"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not change quotes (accountant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "quotes-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The strong ETag of the quote */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuoteRead"];
+                };
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such quote in the active company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "quotes-delete": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The resource's ETag as you last read it: the change is refused with 412 (/problems/precondition-failed) if the resource has changed since. Optional; `*` matches any current version. */
+                "If-Match"?: string | null;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not change quotes (accountant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such quote in the active company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a draft (decline a sent quote instead) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the quote's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "quotes-update": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The resource's ETag as you last read it: the change is refused with 412 (/problems/precondition-failed) if the resource has changed since. Optional; `*` matches any current version. */
+                "If-Match"?: string | null;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuoteUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The strong ETag of the quote */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuoteRead"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not change quotes (accountant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such quote in the active company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sent (only valid_until changes), accepted or declined */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the quote's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "quotes-accept": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The resource's ETag as you last read it: the change is refused with 412 (/problems/precondition-failed) if the resource has changed since. Optional; `*` matches any current version. */
+                "If-Match"?: string | null;
+                /** @description Optional: a unique key (1-255 visible ASCII characters, e.g. a UUID) that makes a retry safe. A retry with the same key and body within 24 hours answers the first answer (with `Idempotent-Replayed: true`) instead of doing it again; the same key with another body is refused (422). */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The strong ETag of the quote */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuoteRead"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not change quotes (accountant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such quote in the active company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already accepted or declined, or expired */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the quote's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "quotes-audit": {
+        parameters: {
+            query?: {
+                /** @description How many items to answer at most (1-200). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; omit it for the first page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AuditEventRead_"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such quote in the active company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "quotes-decline": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The resource's ETag as you last read it: the change is refused with 412 (/problems/precondition-failed) if the resource has changed since. Optional; `*` matches any current version. */
+                "If-Match"?: string | null;
+                /** @description Optional: a unique key (1-255 visible ASCII characters, e.g. a UUID) that makes a retry safe. A retry with the same key and body within 24 hours answers the first answer (with `Idempotent-Replayed: true`) instead of doing it again; the same key with another body is refused (422). */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The strong ETag of the quote */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuoteRead"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not change quotes (accountant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such quote in the active company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already accepted or declined */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the quote's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "quotes-invoice": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: a unique key (1-255 visible ASCII characters, e.g. a UUID) that makes a retry safe. A retry with the same key and body within 24 hours answers the first answer (with `Idempotent-Replayed: true`) instead of doing it again; the same key with another body is refused (422). */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description The invoice's ETag */
+                    ETag?: string;
+                    /** @description The invoice */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRead"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not change quotes (accountant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such quote in the active company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not accepted, or already invoiced (naming the invoice) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "quotes-pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF */
+            200: {
+                headers: {
+                    /** @description private, no-cache */
+                    "Cache-Control"?: string;
+                    /** @description inline; filename="tarjous-12.pdf" */
+                    "Content-Disposition"?: string;
+                    /** @description Strong ETag of the bytes */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Not modified: If-None-Match names the ETag */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such quote in the active company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "quotes-send": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The resource's ETag as you last read it: the change is refused with 412 (/problems/precondition-failed) if the resource has changed since. Optional; `*` matches any current version. */
+                "If-Match"?: string | null;
+                /** @description Optional: a unique key (1-255 visible ASCII characters, e.g. a UUID) that makes a retry safe. A retry with the same key and body within 24 hours answers the first answer (with `Idempotent-Replayed: true`) instead of doing it again; the same key with another body is refused (422). */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The strong ETag of the quote */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuoteRead"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not change quotes (accountant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such quote in the active company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already sent, accepted or declined, or expired */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the quote's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "recurring-invoices-list": {
+        parameters: {
+            query?: {
+                /** @description How many items to answer at most (1-200). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; omit it for the first page. */
+                cursor?: string | null;
+                state?: ("active" | "paused" | "finished") | null;
+                customer_id?: string | null;
+                /** @description Part of the name */
+                q?: string | null;
+                /** @description created_at: newest first */
+                sort?: "created_at" | "name";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecurringInvoicePage"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "recurring-invoices-create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: a unique key (1-255 visible ASCII characters, e.g. a UUID) that makes a retry safe. A retry with the same key and body within 24 hours answers the first answer (with `Idempotent-Replayed: true`) instead of doing it again; the same key with another body is refused (422). */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecurringInvoiceCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description Strong entity tag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecurringInvoiceRead"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not change recurring invoices (an accountant reads) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "recurring-invoices-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recurring_invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description Strong entity tag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecurringInvoiceRead"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such recurring invoice in the active company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "recurring-invoices-delete": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The resource's ETag as you last read it: the change is refused with 412 (/problems/precondition-failed) if the resource has changed since. Optional; `*` matches any current version. */
+                "If-Match"?: string | null;
+            };
+            path: {
+                recurring_invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not change recurring invoices (an accountant reads) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such recurring invoice in the active company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names an older version: read it again and retry */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "recurring-invoices-update": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The resource's ETag as you last read it: the change is refused with 412 (/problems/precondition-failed) if the resource has changed since. Optional; `*` matches any current version. */
+                "If-Match"?: string | null;
+            };
+            path: {
+                recurring_invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecurringInvoiceUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description Strong entity tag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecurringInvoiceRead"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not change recurring invoices (an accountant reads) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such recurring invoice in the active company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The schedule's rhythm cannot change after the first invoice (recurring-schedule-fixed), or the idempotency key is in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names an older version: read it again and retry */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "recurring-invoices-audit": {
+        parameters: {
+            query?: {
+                /** @description How many items to answer at most (1-200). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; omit it for the first page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                recurring_invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AuditEventRead_"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such recurring invoice in the active company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "recurring-invoices-pause": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The resource's ETag as you last read it: the change is refused with 412 (/problems/precondition-failed) if the resource has changed since. Optional; `*` matches any current version. */
+                "If-Match"?: string | null;
+                /** @description Optional: a unique key (1-255 visible ASCII characters, e.g. a UUID) that makes a retry safe. A retry with the same key and body within 24 hours answers the first answer (with `Idempotent-Replayed: true`) instead of doing it again; the same key with another body is refused (422). */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                recurring_invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description Strong entity tag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecurringInvoiceRead"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not change recurring invoices (an accountant reads) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such recurring invoice in the active company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The schedule's rhythm cannot change after the first invoice (recurring-schedule-fixed), or the idempotency key is in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names an older version: read it again and retry */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "recurring-invoices-resume": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The resource's ETag as you last read it: the change is refused with 412 (/problems/precondition-failed) if the resource has changed since. Optional; `*` matches any current version. */
+                "If-Match"?: string | null;
+                /** @description Optional: a unique key (1-255 visible ASCII characters, e.g. a UUID) that makes a retry safe. A retry with the same key and body within 24 hours answers the first answer (with `Idempotent-Replayed: true`) instead of doing it again; the same key with another body is refused (422). */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                recurring_invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description Strong entity tag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecurringInvoiceRead"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not change recurring invoices (an accountant reads) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such recurring invoice in the active company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The schedule's rhythm cannot change after the first invoice (recurring-schedule-fixed), or the idempotency key is in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names an older version: read it again and retry */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: each failing field with a stable code and a message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error (RFC 9457 problem details) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "recurring-invoices-runs": {
+        parameters: {
+            query?: {
+                /** @description How many items to answer at most (1-200). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; omit it for the first page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                recurring_invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunPage"];
+                };
+            };
+            /** @description No valid access token, or no longer a member */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such recurring invoice in the active company */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,1 @@
+"""API keys for machine access (pro plan, issue 8)."""

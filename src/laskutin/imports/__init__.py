@@ -1,0 +1,1 @@
+"""CSV import of customers and products (issue 9)."""

@@ -1,0 +1,1 @@
+"""Quotes (tarjous): offers to a customer that become invoice drafts once accepted."""
