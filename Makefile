@@ -110,7 +110,7 @@ CLUSTER_DIR ?= .data/cluster
 CHAOS_SECONDS ?= 60
 
 cluster: install web-build
-	exec $(BIN)/python bench/cluster.py --data-dir $(CLUSTER_DIR)
+	exec $(BIN)/python bench/_cluster.py --data-dir $(CLUSTER_DIR)
 
 cluster-stop:
 	@if [ -f $(CLUSTER_DIR)/cluster.pid ] && kill -0 "$$(cat $(CLUSTER_DIR)/cluster.pid)" 2>/dev/null; then \

@@ -89,15 +89,28 @@ def main() -> None:
 @main.command()
 @click.option("--host", help="Address to listen on (default: LASKUTIN_HOST, 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (default: LASKUTIN_PORT, 8000).")
+@click.option(
+    "--web-only",
+    is_flag=True,
+    help="Serve only the built web app (LASKUTIN_WEB_DIST_DIR) with CDN-like cache headers, "
+    "and /healthz and /readyz; no API, no database (docs/deploy.md).",
+)
 @click.pass_context
 @clear_errors
-def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+def serve(ctx: click.Context, host: str | None, port: int | None, web_only: bool) -> None:
     """Serve the API (one stateless process; run as many as you like)."""
+    # Imported before logging is set up (settings_from), as before: what the imports log at
+    # INFO (alembic's plugins) stays out of the one-line errors.
     from laskutin.server import serve as run_server
+    from laskutin.web_server import serve_web_only
 
     settings = settings_from(ctx)
+    host, port = host or settings.host, settings.port if port is None else port
+    if web_only:
+        serve_web_only(settings, host, port)
+        return
     require_database(settings)
-    run_server(settings, host or settings.host, settings.port if port is None else port)
+    run_server(settings, host, port)
 
 
 @main.command()
