@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
+from typing import Any
 
 from procrastinate.exceptions import ConnectorException
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,7 +23,18 @@ class WorkerDatabaseError(RuntimeError):
     whatever runs it starts it again)."""
 
 
+def _quiet_database_loss(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A task that failed because the database went away (a job's status update while the
+    worker stops) is reported by asyncio when it is collected, possibly at exit, after the
+    worker's one line: it is said once here, at debug level, instead of as a traceback."""
+    if isinstance(context.get("exception"), ConnectorException):
+        log.debug("a task failed with the database: %s", context.get("message"))
+        return
+    loop.default_exception_handler(context)
+
+
 async def run_worker(settings: Settings, *, name: str | None = None) -> None:
+    asyncio.get_running_loop().set_exception_handler(_quiet_database_loss)
     engine = create_engine(settings)
     factory = session_factory(engine)
 
