@@ -411,10 +411,12 @@ class Chaos:
         # (status, media type): the app's 503 problem+json, or HAProxy's own 503 (text/html)
         # once its health checks have taken every replica out
         kinds = Counter(" ".join(f.what.split(" ", 2)[:2]) for f in tally.failures)
+        # The issue: during an outage requests answer 503 (never a 500 or a hang).
+        not_503 = sum(n for kind, n in kinds.items() if not kind.startswith("503"))
         self.add(
             phase,
-            "failures only during the outage",
-            not outside,
+            "failures only during the outage, each a 503",
+            not outside and not not_503,
             f"{len(tally.failures)} failed ({dict(kinds)}), {len(outside)} outside; "
             f"stop took {down_at - stopped_at:.1f} s, down {back_at - down_at:.1f} s",
         )

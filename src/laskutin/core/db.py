@@ -219,5 +219,19 @@ async def driver_connection(session: AsyncSession) -> LeanConnection:
     # lean statement must not run before that BEGIN (it would run in autocommit, outside the
     # request's transaction and its tenant settings).
     if adapted._transaction is None and adapted.isolation_level != "autocommit":
-        await adapted._start_transaction()
+        try:
+            await adapted._start_transaction()
+        except lean._dialect.loaded_dbapi.Error as error:
+            # A connection that cannot even begin (broken by a database outage mid-operation)
+            # is unusable: drop it from the pool and fail as "database unavailable" (503), as
+            # the session's own statements do, rather than with the bare adapter error (500).
+            await (await session.connection()).invalidate()
+            raise sa_exc.DBAPIError.instance(
+                "BEGIN",
+                (),
+                error,
+                lean._dialect.loaded_dbapi.Error,
+                connection_invalidated=True,
+                dialect=lean._dialect,
+            ) from error
     return lean
