@@ -13,7 +13,6 @@ Retry-After.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 import uuid
 from collections.abc import Collection
@@ -35,6 +34,7 @@ from laskutin.companies.service import COMPANY_RESOURCE, Actor, require
 from laskutin.core import clock
 from laskutin.core.db import unit_of_work
 from laskutin.core.errors import Conflict, NotFound, PermissionDenied, TooManyRequests
+from laskutin.core.hashing import token_digest
 from laskutin.core.ratelimit import RateLimit
 from laskutin.core.tenancy import act_as
 
@@ -71,7 +71,7 @@ def is_api_key(token: str) -> bool:
 
 def hash_key(key: str) -> str:
     """Hex SHA-256: a key has 256 random bits, so no salt or stretching is needed."""
-    return hashlib.sha256(key.encode()).hexdigest()
+    return token_digest(key)
 
 
 def _read(row: ApiKey, maker: str | None) -> ApiKeyRead:

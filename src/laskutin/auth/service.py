@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
@@ -72,6 +71,7 @@ from laskutin.core.errors import (
     TooManyRequests,
     Unauthenticated,
 )
+from laskutin.core.hashing import token_digest
 from laskutin.core.i18n import DEFAULT_LANGUAGE, Language
 from laskutin.core.settings import Settings
 from laskutin.core.tenancy import act_as
@@ -519,7 +519,7 @@ class WrongCurrentPassword(RuleViolation):
 
 def hash_email_token(token: str) -> str:
     """Hex SHA-256: the token has 256 random bits, so no salt or stretching is needed."""
-    return hashlib.sha256(token.encode()).hexdigest()
+    return token_digest(token)
 
 
 def require_verified_email(user: User, settings: Settings) -> None:

@@ -22,7 +22,6 @@ than :func:`rotate_refresh_token`, whose revocation a request's rollback would u
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from laskutin.companies.models import Membership
 from laskutin.core import clock
 from laskutin.core.db import unit_of_work
 from laskutin.core.errors import Unauthenticated
+from laskutin.core.hashing import token_digest
 from laskutin.core.tenancy import act_as
 
 ACCESS_TOKEN_LIFETIME = ACCESS_TOKEN_MAX_LIFETIME
@@ -132,7 +132,7 @@ class TokenPair:
 
 
 def hash_refresh_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return token_digest(token)
 
 
 def _timestamp(instant: dt.datetime) -> int:

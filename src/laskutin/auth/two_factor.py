@@ -49,6 +49,7 @@ from laskutin.core.errors import (
     TooManyRequests,
     Unauthenticated,
 )
+from laskutin.core.hashing import token_digest
 from laskutin.core.ratelimit import RateLimit
 from laskutin.core.tenancy import act_as
 
@@ -153,7 +154,7 @@ def new_recovery_code() -> str:
 
 
 def _hash_challenge(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return token_digest(token)
 
 
 # --- enrolment ---------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hashlib
 import uuid
 from dataclasses import dataclass
 from typing import Any, Final, cast
@@ -47,6 +46,7 @@ from laskutin.core.errors import (
     RuleViolation,
     TooManyRequests,
 )
+from laskutin.core.hashing import token_digest
 from laskutin.core.i18n import Language
 from laskutin.core.ratelimit import RateLimit
 from laskutin.core.tenancy import act_as
@@ -350,7 +350,7 @@ async def resend(
 
 def hash_token(token: str) -> str:
     """Hex SHA-256: the token has 256 random bits, so no salt or stretching is needed."""
-    return hashlib.sha256(token.encode()).hexdigest()
+    return token_digest(token)
 
 
 async def _by_token(session: AsyncSession, token: str) -> Invitation:

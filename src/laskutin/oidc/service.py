@@ -24,7 +24,6 @@ password and links the provider from the settings (intent ``link``).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import logging
 import secrets
@@ -48,6 +47,7 @@ from laskutin.companies.models import Company, Membership
 from laskutin.core import clock
 from laskutin.core.db import unit_of_work
 from laskutin.core.errors import Conflict, DomainError, NotFound, TooManyRequests, Unauthenticated
+from laskutin.core.hashing import token_digest
 from laskutin.core.i18n import DEFAULT_LANGUAGE, Language
 from laskutin.core.ratelimit import RateLimit
 from laskutin.core.settings import Settings
@@ -150,7 +150,7 @@ class LastSignInMethod(Conflict):
 
 def _hash(value: str) -> str:
     """Hex SHA-256: states and codes have 256 random bits, so no salt or stretching."""
-    return hashlib.sha256(value.encode()).hexdigest()
+    return token_digest(value)
 
 
 def _provider(settings: Settings, provider_id: str) -> Provider:
