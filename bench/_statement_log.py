@@ -7,10 +7,13 @@ that statements spanning several lines and their ``DETAIL: parameters:`` lines c
 together, and the statements of one connection told apart from the rest.
 
 :func:`pgbench_script` writes those statements as a pgbench custom script for ``-M prepared``:
-each bound parameter becomes a pgbench variable when its value is one of ``variables`` (an id
-that differs between runs or transactions), else a literal with the same text. A literal that
-holds ``:name`` is written as an ``E''`` string with the colon escaped (``\\x3a``), because
-pgbench would take ``:name`` for a variable even inside quotes. What the log cannot show is
+each bound parameter stays a bound parameter, as the app sent it: a pgbench variable named
+after its value when the value is one of ``variables`` (an id that differs between runs or
+transactions), else ``:v1``, ``:v2``... whose values (:class:`Script` ``.values``) the caller
+passes with ``--define``. pgbench then sends them with each execution of the prepared
+statement, so PostgreSQL parses and converts them every time, as for the app; written as
+literals instead, they would be parsed once, when the statement is prepared (the snapshots
+and the stored answer are kilobytes of JSON). What the log cannot show is
 not in the script: the empty statement (``;``) the connection pool sends between the ``BEGIN``
 and ``ROLLBACK`` of its liveness check.
 """
@@ -30,7 +33,6 @@ _LINE = re.compile(rf"^{MARKER} (\d+) (\S*) {MARKER} (LOG|DETAIL|STATEMENT|ERROR
 _STATEMENT = re.compile(r"^(?:statement|execute [^:]*): (.*)$", re.S)
 _PARAMETER = re.compile(r"\$(\d+) = (NULL|'(?:[^']|'')*')")
 _PLACEHOLDER = re.compile(r"\$(\d+)")
-_NEEDS_ESCAPE = re.compile(r":(?=[A-Za-z_\x80-\U0010ffff])")
 _LITERAL = re.compile(r"E?'(?:[^'\\]|''|\\.)*'")
 
 
@@ -98,22 +100,19 @@ def capture(
     return parse(text)
 
 
-def literal(value: str | None) -> str:
-    """``value`` as an SQL literal that pgbench leaves alone."""
-    if value is None:
-        return "NULL"
-    if not _NEEDS_ESCAPE.search(value):
-        return "'" + value.replace("'", "''") + "'"
-    escaped = value.replace("\\", "\\\\").replace("'", "''")
-    return "E'" + _NEEDS_ESCAPE.sub(r"\\x3a", escaped) + "'"
+def _render(statement: Statement, variables: Mapping[str, str], values: dict[str, str]) -> str:
+    """``statement`` with its ``$n`` as pgbench variables (NULL stays a literal); the values of
+    new ``:vN`` variables are added to ``values``."""
 
-
-def _render(statement: Statement, variables: Mapping[str, str]) -> str:
     def substitute(match: re.Match[str]) -> str:
         value = statement.parameters.get(int(match.group(1)))
-        if value is not None and value in variables:
+        if value is None:
+            return "NULL"
+        if value in variables:
             return ":" + variables[value]
-        return literal(value)
+        name = f"v{len(values) + 1}"
+        values[name] = value
+        return ":" + name
 
     return _PLACEHOLDER.sub(substitute, statement.sql)
 
@@ -125,6 +124,12 @@ def shape(script: str) -> list[str]:
     return [_LITERAL.sub("?", line) for line in lines if line.strip()]
 
 
+@dataclass
+class Script:
+    text: str  # the pgbench script
+    values: dict[str, str]  # --define name=value for its :vN variables
+
+
 def pgbench_script(
     statements: Sequence[Statement],
     *,
@@ -133,10 +138,11 @@ def pgbench_script(
     pipelined: Callable[[Statement], bool],
     header: Sequence[str],
     prologue: Sequence[str] = (),
-) -> str:
+) -> Script:
     """A pgbench script (``-M prepared``) running ``statements`` in order.
 
-    ``variables``: parameter value -> pgbench variable name. ``gset``: a statement starting with
+    ``variables``: parameter value -> pgbench variable name; other values become ``:vN``
+    (:class:`Script` ``.values``). ``gset``: a statement starting with
     one of these ends with ``\\gset`` (its RETURNING columns become variables) instead of ``;``.
     Consecutive statements for which ``pipelined`` is true are sent in one pipeline
     (``\\startpipeline`` ... ``\\endpipeline``), as the driver sends an ``executemany``.
@@ -145,6 +151,7 @@ def pgbench_script(
     out = [f"-- {line}".rstrip() for line in header]
     out += prologue
     in_pipeline = False
+    values: dict[str, str] = {}
     for statement in statements:
         piped = pipelined(statement)
         if piped and not in_pipeline:
@@ -152,9 +159,9 @@ def pgbench_script(
         elif in_pipeline and not piped:
             out.append("\\endpipeline")
         in_pipeline = piped
-        sql = _render(statement, variables).rstrip().rstrip(";")
+        sql = _render(statement, variables, values).rstrip().rstrip(";")
         ending = next(("\\gset" for start in gset if statement.sql.startswith(start)), ";")
         out.append(sql + (" " + ending if ending != ";" else ";"))
     if in_pipeline:
         out.append("\\endpipeline")
-    return "\n".join(out) + "\n"
+    return Script("\n".join(out) + "\n", values)

@@ -86,12 +86,13 @@ from _procs import (
     wait_ready,
 )
 from _seed import Seeded, seed
-from _statement_log import Statement, capture, pgbench_script, shape
+from _statement_log import Script, Statement, capture, pgbench_script, shape
 from laskutin.core.embedded_pg import die_with_parent
 from laskutin.core.settings import EMBEDDED_APP_ROLE, EMBEDDED_DATABASE
 
 RESULTS_DIR = BENCH_DIR / "results"
 SCRIPT = BENCH_DIR / "issue_invoice.pgbench.sql"
+SCRIPT_VALUES = BENCH_DIR / "issue_invoice.pgbench.values.json"  # its :vN, for --define
 LIST_BUDGET_MS = 30.0
 RATIO_BUDGET = 1 / 3
 EMAIL = "bench@example.fi"
@@ -560,6 +561,7 @@ def pgbench_issue_run(
     *,
     template: str,
     variables: dict[str, str],
+    values: dict[str, str],
     transactions: int,
     clients: int,
     number: int,
@@ -573,6 +575,7 @@ def pgbench_issue_run(
         *("-h", str(environment.database.socket_dir), "-p", "5432"),
         *("-U", EMBEDDED_APP_ROLE),
         *(f"--define={name}={value}" for name, value in variables.items()),
+        *(f"--define={name}={value}" for name, value in values.items()),
         *(f"--define={name}={value}" for name, value in (("per_client", per_client), ("k", 0))),
         EMBEDDED_DATABASE,
     ]
@@ -642,14 +645,15 @@ aside), so commit it with the change. Do not edit it by hand.
 Run by the benchmark as the app role over the Unix socket, e.g. for 8 clients:
   pgbench -n -M prepared -f bench/issue_invoice.pgbench.sql -c 8 -t 250 \\
     -D company_id=<uuid> -D user_id=<uuid> -D credential=user:<uuid> \\
-    -D customer_id=<uuid> -D per_client=250 -D k=0 laskutin
-Variables: :invoice_id is the draft (the Idempotency-Key too); :sequence_number comes from
-the series UPDATE (\\gset; the number is the same, the company has no prefix); the others
-are --define'd. Other values (dates, amounts, snapshots, the stored answer) are literals of
-the captured request.
+    -D customer_id=<uuid> -D per_client=250 -D k=0 -D v1=... -D v2=... laskutin
+Every parameter the app bound is bound here too (pgbench sends it with each execution of the
+prepared statement, so PostgreSQL converts it each time, as for the app): :invoice_id is the
+draft (the Idempotency-Key too); :sequence_number comes from the series UPDATE (\\gset; the
+number is the same, the company has no prefix); the ids are --define'd, and so are :v1, :v2...
+(dates, amounts, snapshots, the stored answer: the captured request's values, kept in
+issue_invoice.pgbench.values.json when this file is written).
 Not the app's: the first three lines pick a different draft for each transaction
-(bench.drafts holds copies of one template draft). The app's pool also sends an empty
-statement between the BEGIN and ROLLBACK of its liveness check, which the log does not show.
+(bench.drafts holds copies of one template draft).
 Line INSERTs (none when the lines are kept) run in one pipeline, as asyncpg sends an executemany.
 Captured {when} with {count} statements."""
 
@@ -662,7 +666,7 @@ PROLOGUE = [
 
 def issue_script(
     statements: Sequence[Statement], variables: dict[str, str], captured: dt.datetime
-) -> str:
+) -> Script:
     return pgbench_script(
         statements,
         variables=variables,
@@ -677,7 +681,7 @@ def issue_script(
 
 def capture_issue(
     api: Api, environment: Environment, draft_id: str, defined: dict[str, str]
-) -> tuple[str, list[Statement]]:
+) -> tuple[Script, list[Statement]]:
     """Issue ``draft_id`` with the statement log on; the pgbench script and the statements."""
     answers: list[httpx.Response] = []
 
@@ -935,10 +939,11 @@ def run(args: argparse.Namespace, environment: Environment, report: dict[str, An
         script, statements = capture_issue(api, environment, captured, defined)
         RESULTS_DIR.mkdir(exist_ok=True)
         fresh = RESULTS_DIR / f"issue_invoice-{report['stamp']}.pgbench.sql"
-        fresh.write_text(script)
-        stale = not SCRIPT.exists() or shape(SCRIPT.read_text()) != shape(script)
+        fresh.write_text(script.text)
+        stale = not SCRIPT.exists() or shape(SCRIPT.read_text()) != shape(script.text)
         if stale:
-            SCRIPT.write_text(script)
+            SCRIPT.write_text(script.text)
+            SCRIPT_VALUES.write_text(json.dumps(script.values, indent=1, ensure_ascii=False) + "\n")
         print(
             f"one issue ran {len(statements)} statements; "
             + (
@@ -967,6 +972,7 @@ def run(args: argparse.Namespace, environment: Environment, report: dict[str, An
                         meter,
                         template=template,
                         variables=defined,
+                        values=script.values,
                         transactions=args.pgbench_transactions,
                         clients=count,
                         number=number,

@@ -211,8 +211,14 @@ await step('copy: an issued invoice to another customer opens the new draft', as
   await page.getByLabel('Toinen asiakas (valinnainen)').fill('Toinen')
   await page.getByRole('button', { name: /Toinen Asiakas Oy/ }).click()
   await audit('invoice view with the copy form')
-  await page.getByRole('button', { name: 'Kopioi asiakkaalle Toinen Asiakas Oy' }).click()
-  await page.waitForURL(/#\/invoices\/[^/]+\/edit$/)
+  // The answer is awaited with the click, so that a failure says what the API answered (a
+  // CI run once timed out here with nothing to go on).
+  const [answer] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && r.status() !== 401 && /\/api\/v1\/invoices\/[^/]+\/copy$/.test(r.url()), { timeout: 30_000 }),
+    page.getByRole('button', { name: 'Kopioi asiakkaalle Toinen Asiakas Oy' }).click(),
+  ])
+  expect(answer.status() === 201, `copy answered ${answer.status()}: ${(await answer.text()).slice(0, 300)}`)
+  await page.waitForURL(/#\/invoices\/[^/]+\/edit$/, { timeout: 30_000 })
   await page.getByRole('heading', { name: 'Muokkaa laskuluonnosta' }).waitFor()
   await page.getByText('Toinen Asiakas Oy').waitFor()
   expect((await page.getByLabel('Kuvaus').inputValue()) === 'Suunnittelutyö', 'the lines were not copied')

@@ -124,6 +124,19 @@ def invoice_read(
     )
 
 
+def with_number(answer: InvoiceRead, invoice: Invoice) -> InvoiceRead:
+    """``answer`` (made before the number was taken) with what the number decides, from the
+    issued ``invoice``."""
+    return answer.model_copy(
+        update={
+            "number": invoice.number,
+            "reference": _printed_reference(invoice.reference),
+            "reference_machine": invoice.reference,
+            "bank_barcode": invoice.bank_barcode,
+        }
+    )
+
+
 def _delivery_read(send: InvoiceSend) -> InvoiceDelivery:
     return InvoiceDelivery(
         send_id=send.id,

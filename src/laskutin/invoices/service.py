@@ -40,6 +40,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from laskutin.audit import service as audit
+from laskutin.audit.service import AUDIT_COLUMNS
 from laskutin.companies.domain import Permission
 from laskutin.companies.models import Company, CompanyBankAccount
 from laskutin.companies.service import Actor, require
@@ -83,6 +84,7 @@ from laskutin.invoices.reading import (
     find_invoice,
     invoice_read,
     read_invoice,
+    with_number,
 )
 from laskutin.invoices.schemas import (
     InvoiceCreate,
@@ -419,11 +421,13 @@ _LINES = (
     f"SELECT {columns_of(InvoiceLine)} FROM invoice_lines WHERE invoice_id = $1 ORDER BY position"
 )
 _ISSUED = (
-    "UPDATE invoices SET state = 'issued', number = $3, sequence_number = $4, "
+    "WITH issued AS (UPDATE invoices SET state = 'issued', number = $3, sequence_number = $4, "
     "invoice_date = $5, due_date = $6, payment_terms_days = $7, reference = $8, "
     "penalty_interest_percent = $9, seller = $10, buyer = $11, bank_barcode = $12, "
     "net_total = $13, vat_total = $14, total = $15, vat_breakdown = $16, issued_at = $17, "
-    "issued_by = $18, updated_at = $19 WHERE company_id = $1 AND id = $2"
+    "issued_by = $18, updated_at = $19 WHERE company_id = $1 AND id = $2 RETURNING id) "
+    f"INSERT INTO audit_events ({AUDIT_COLUMNS}) "
+    "SELECT $1, $20::text, id, 'issued', $18, $21::text, $22::jsonb FROM issued"
 )
 _REREAD_INVOICE = f"SELECT {columns_of(Invoice)} FROM invoices WHERE company_id = $1 AND id = $2"
 _ACCOUNT_COLUMNS = ("account_iban", "account_bic")
@@ -544,8 +548,17 @@ async def issue(
         invoice_id=str(invoice.id),
         user_id=str(actor.user_id),
     )
-    # The series row stays locked from here until the commit, and every issuer of the
-    # company waits for it: what does not need the number is done above.
+    invoice.state = "issued"
+    invoice.issued_at = invoice.updated_at = clock.now().astimezone(dt.UTC)
+    invoice.issued_by = actor.user_id
+    lines = rows if not rewritten else await _lines_of(session, invoice)
+    # Just issued from a draft locked above: no payments, no credit notes and no sends yet
+    # (each needs an issued invoice and locks it first), so none is read. The answer is made
+    # here, all but what the number decides, because from the next statement on the series
+    # row stays locked until the commit and every issuer of the company waits for it.
+    today = clock.today()
+    answer = invoice_read(invoice, lines=lines, payments=[], credit_notes=[], today=today)
+    actor_name = await audit.actor_name(session, actor.user_id)
     number, sequence = await next_number(session, company_id=actor.company_id)
     invoice.number = number
     invoice.sequence_number = sequence
@@ -555,10 +568,8 @@ async def issue(
         if credit_note
         else _barcode(accounts[0].iban, invoice.total, invoice.reference, invoice.due_date)
     )
-    invoice.state = "issued"
-    invoice.issued_at = clock.now().astimezone(dt.UTC)
-    invoice.issued_by = actor.user_id
-    invoice.updated_at = clock.now().astimezone(dt.UTC)
+    # The invoice and its "issued" audit event in one statement (one round trip less under
+    # the series lock).
     await db.execute(
         _ISSUED,
         actor.company_id,
@@ -579,14 +590,9 @@ async def issue(
         invoice.issued_at,
         invoice.issued_by,
         invoice.updated_at,
-    )
-    await audit.record(
-        session,
-        resource_type=RESOURCE,
-        resource_id=invoice.id,
-        action="issued",
-        actor=actor,
-        changes={"number": number, "invoice_date": day.isoformat(), "total": str(invoice.total)},
+        RESOURCE,
+        actor_name,
+        json.dumps({"number": number, "invoice_date": str(day), "total": str(invoice.total)}),
     )
     if credit_note:
         assert invoice.credited_invoice_id is not None
@@ -612,13 +618,6 @@ async def issue(
         reread = await db.fetchrow(_REREAD_INVOICE, actor.company_id, invoice.id)
         assert reread is not None
         invoice = detached(Invoice, reread)
+        answer = invoice_read(invoice, lines=lines, payments=[], credit_notes=[], today=today)
     _written(session, invoice)
-    # Just issued from a draft locked above: no payments, no credit notes and no sends yet
-    # (each needs an issued invoice and locks it first), so none is read.
-    return invoice_read(
-        invoice,
-        lines=rows if not rewritten else await _lines_of(session, invoice),
-        payments=[],
-        credit_notes=[],
-        today=clock.today(),
-    )
+    return with_number(answer, invoice)
