@@ -41,7 +41,7 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -56,7 +56,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from laskutin.api.deps import CurrentUser, TenantSession
 from laskutin.auth.tokens import AccessClaims
-from laskutin.core.db import driver_connection
+from laskutin.core.db import before_commit, driver_connection
 from laskutin.core.errors import Conflict, RuleViolation
 from laskutin.core.models import Base
 
@@ -296,10 +296,9 @@ async def _idempotency(
             examples=["0b6e1d9c-2f55-4c0e-9a53-1e0f4f5d2a77"],
         ),
     ] = None,
-) -> AsyncIterator[Idempotency]:
+) -> Idempotency:
     if idempotency_key is None:
-        yield Idempotency(session)
-        return
+        return Idempotency(session)
     idem = Idempotency(
         session,
         company_id=claims.company_id,
@@ -307,12 +306,12 @@ async def _idempotency(
         key=idempotency_key,
     )
     await idem._claim(request_hash(request.method, request.url.path, await request.body()))
-    yield idem
-    await idem._forget_unanswered()
+    # A key the route did not answer is forgotten when the request's transaction commits.
+    before_commit(session, idem._forget_unanswered)
+    return idem
 
 
-# scope="function": like the session it uses, so the unanswered key is forgotten before commit.
-IdempotencyDep = Annotated[Idempotency, Depends(_idempotency, scope="function")]
+IdempotencyDep = Annotated[Idempotency, Depends(_idempotency)]
 
 
 async def sweep(session: AsyncSession) -> int:

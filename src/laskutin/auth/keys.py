@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import json
 import logging
 import os
@@ -246,9 +247,14 @@ class LoadedKey:
             private=private,
         )
 
-    def as_row(self) -> SigningKey:
-        """The times as a row, for :func:`can_sign` and :func:`can_verify`."""
+    @functools.cached_property
+    def _row(self) -> SigningKey:
         return SigningKey(kid=self.kid, activated_at=self.activated_at, retired_at=self.retired_at)
+
+    def as_row(self) -> SigningKey:
+        """The times as a row, for :func:`can_sign` and :func:`can_verify` (made once: every
+        request's token check asks for it; read it, do not change it)."""
+        return self._row
 
 
 class KeyRing:
