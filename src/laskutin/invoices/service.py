@@ -24,6 +24,7 @@ Amounts come only from finnish.lines and finnish.totals (rounding in core.money)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -466,11 +467,17 @@ def _as_jsonb(value: Any) -> Any:
     """``value`` as it reads back from a jsonb column: object keys shortest first, then in
     byte order (PostgreSQL's jsonb order), so the answer is the same as after a re-read."""
     if isinstance(value, dict):
-        ordered = sorted(value.items(), key=lambda item: (len(item[0].encode()), item[0].encode()))
-        return {key: _as_jsonb(item) for key, item in ordered}
+        return {key: _as_jsonb(value[key]) for key in _jsonb_order(tuple(value))}
     if isinstance(value, list):
         return [_as_jsonb(item) for item in value]
     return value
+
+
+@functools.lru_cache(maxsize=256)
+def _jsonb_order(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The keys in jsonb's order; remembered, since the snapshots of every issue have the same
+    few key sets."""
+    return tuple(sorted(keys, key=lambda key: (len(key.encode()), key.encode())))
 
 
 async def issue(
