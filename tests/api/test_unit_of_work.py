@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import psycopg
-from httpx import AsyncClient
+import asyncio
+import logging
 
+import psycopg
+import pytest
+from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from laskutin.core.db import create_engine, driver_connection, session_factory, unit_of_work
 from laskutin.core.settings import EMBEDDED_OWNER_ROLE
 from tests.api.conftest import NO_DATABASE, build_test_app, serve
 from tests.api.test_problems import assert_problem
@@ -52,3 +58,35 @@ async def test_a_request_while_the_database_is_away_is_a_503(
     assert int(response.headers["retry-after"]) > 0
     assert "nonexistent" not in response.text
     assert body["detail"] == "The database cannot be reached. Try again in a moment."
+
+
+async def test_lean_commits_return_overflow_connections_cleanly(
+    cluster: Cluster, database: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Units of work that wrote only lean SQL commit through the driver; returning an overflow
+    connection to a full pool closes it, which is I/O, and must still work (a version that
+    did SQLAlchemy's part without its greenlet logged MissingGreenlet here)."""
+    settings = cluster.settings_for(database, db_pool_size=1, db_max_overflow=2)
+    engine = create_engine(settings)
+    factory = session_factory(engine)
+    all_in = asyncio.Barrier(3)
+
+    async def work(n: int) -> int:
+        async with unit_of_work(factory) as session:
+            value = await (await driver_connection(session)).fetchval("SELECT $1::int", n)
+            await all_in.wait()  # three connections out at once: two are overflow
+            return int(value)
+
+    try:
+        with caplog.at_level(logging.ERROR, logger="sqlalchemy.pool"):
+            assert sorted(await asyncio.gather(*(work(n) for n in range(3)))) == [0, 1, 2]
+            assert await work_alone(factory) == 7
+    finally:
+        await engine.dispose()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+    assert engine.pool.checkedout() == 0
+
+
+async def work_alone(factory: async_sessionmaker[AsyncSession]) -> int:
+    async with unit_of_work(factory) as session:
+        return int(await (await driver_connection(session)).fetchval("SELECT 7"))

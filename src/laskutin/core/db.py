@@ -248,11 +248,9 @@ async def _commit(session: AsyncSession) -> None:
                 await adapted._call_and_discard(adapted._transaction.commit)
             except Exception as error:
                 raise lean._translated(error, "COMMIT", ())  # noqa: B904 - its cause is set
-            # Committed, with nothing to flush: what SQLAlchemy has left to do (its commit
-            # with no transaction left in the adapter, returning the connection to the pool)
-            # sends nothing, so it runs here rather than through its greenlet.
-            sync.commit()
-            return
+    # Through SQLAlchemy's greenlet even when the COMMIT was sent above: returning the
+    # connection to a full pool closes it, which is I/O (a CI run caught the greenlet-less
+    # version failing with MissingGreenlet under two concurrent processes).
     await session.commit()
 
 
