@@ -85,7 +85,9 @@ async def unit_of_work(
     try:
         try:
             async with asyncio.timeout(acquire_timeout):
-                await begin_now(session)
+                # Checks out the connection and sends BEGIN now (the adapter would send it
+                # with the first statement): this first round trip finds a dead database.
+                await driver_connection(session)
         except TimeoutError:
             raise DatabaseUnavailable() from None
         yield session
@@ -252,13 +254,6 @@ async def _commit(session: AsyncSession) -> None:
     # connection to a full pool closes it, which is I/O (a CI run caught the greenlet-less
     # version failing with MissingGreenlet under two concurrent processes).
     await session.commit()
-
-
-async def begin_now(session: AsyncSession) -> LeanConnection:
-    """Check out the session's connection and send its ``BEGIN`` now (SQLAlchemy's asyncpg
-    adapter would send it with the first statement): the first round trip of the request, so
-    it is also what finds a database that does not answer."""
-    return await driver_connection(session)
 
 
 async def driver_connection(session: AsyncSession) -> LeanConnection:
