@@ -34,9 +34,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
-from laskutin.api.deps import CurrentUser, TenantSession
+from laskutin.api.deps import TenantSession, request_claims
 from laskutin.companies import service
 from laskutin.companies.domain import Permission
 from laskutin.companies.service import Actor
@@ -53,8 +53,8 @@ __all__ = [
 ]
 
 
-async def _member(claims: CurrentUser, session: TenantSession) -> Actor:
-    return await service.acting_member(session, claims=claims)
+async def _member(request: Request, session: TenantSession) -> Actor:
+    return await service.acting_member(session, claims=request_claims(request))
 
 
 def authorise(actor: Actor, permission: Permission) -> None:

@@ -38,7 +38,6 @@ OpenAPI still documents the body.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any
@@ -47,6 +46,7 @@ from fastapi import Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from laskutin.core import jsontext
 from laskutin.core.errors import PreconditionFailed
 
 __all__ = [
@@ -70,8 +70,7 @@ def etag_of(model: BaseModel) -> str:
 def etag_of_content(content: Any) -> str:
     """:func:`etag_of` for a representation already dumped (``model.model_dump(mode="json")``),
     so that a route dumping it for its body too does so once."""
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:32] + '"'
+    return '"' + hashlib.sha256(jsontext.canonical(content)).hexdigest()[:32] + '"'
 
 
 def parse_etags(header: str) -> list[tuple[bool, str]] | None:

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 import uuid
 from collections.abc import Mapping
@@ -54,8 +53,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from laskutin.api.deps import CurrentUser, TenantSession
+from laskutin.api.deps import TenantSession, request_claims
 from laskutin.auth.tokens import AccessClaims
+from laskutin.core import jsontext
 from laskutin.core.db import before_commit, driver_connection
 from laskutin.core.errors import Conflict, RuleViolation
 from laskutin.core.models import Base
@@ -170,10 +170,8 @@ def _content(body: BaseModel | Any) -> Any:
 
 
 def _encode(content: Any) -> bytes:
-    """``content`` as JSONResponse writes it (the same bytes)."""
-    return json.dumps(
-        content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
-    ).encode("utf-8")
+    """``content`` as JSONResponse writes it (the same bytes: core.jsontext)."""
+    return jsontext.dumps(content)
 
 
 def _response(status_code: int, content: Any, headers: Mapping[str, str]) -> Response:
@@ -239,7 +237,7 @@ class Idempotency:
                 self.key,
                 status_code,
                 None if encoded is None else encoded.decode(),
-                json.dumps(stored_headers),
+                jsontext.dumps_text(stored_headers),
             )
         self.answered = True
         if encoded is None:
@@ -282,7 +280,6 @@ class Idempotency:
 
 async def _idempotency(
     request: Request,
-    claims: CurrentUser,
     session: TenantSession,
     idempotency_key: Annotated[
         str | None,
@@ -299,6 +296,7 @@ async def _idempotency(
 ) -> Idempotency:
     if idempotency_key is None:
         return Idempotency(session)
+    claims = request_claims(request)
     idem = Idempotency(
         session,
         company_id=claims.company_id,

@@ -28,7 +28,6 @@ Example, in a service and its route::
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -40,6 +39,7 @@ from laskutin.api.pagination import Page, Sort, paginate
 from laskutin.audit.models import AuditEvent
 from laskutin.audit.schemas import AuditEventRead
 from laskutin.auth.models import User
+from laskutin.core import jsontext
 from laskutin.core.db import driver_connection
 
 __all__ = [
@@ -92,7 +92,7 @@ async def record(
     changes: Mapping[str, Any] | None = None,
 ) -> None:
     """Append one event for the active company (the actor's, or the transaction's for None)."""
-    stored = None if changes is None else json.dumps(dict(changes))
+    stored = None if changes is None else jsontext.dumps_text(dict(changes))
     if actor is None:
         await (await driver_connection(session)).execute(
             _RECORD_SYSTEM_SQL, resource_type, resource_id, action, SYSTEM_ACTOR_NAME, stored

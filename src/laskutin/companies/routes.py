@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from laskutin.api.authz import Reader, SettingsManager
-from laskutin.api.deps import CurrentUser, TenantSession
+from laskutin.api.deps import TenantSession, request_claims
 from laskutin.api.etag import IfMatch, parse_etags, read_response
 from laskutin.api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page
 from laskutin.api.problem import problem_response as _problem
@@ -35,8 +35,8 @@ from laskutin.core.errors import Problem, RuleViolation
 from laskutin.core.i18n import negotiate_language
 
 
-async def _actor(claims: CurrentUser, session: TenantSession) -> Actor:
-    return await service.acting_member(session, claims=claims)
+async def _actor(request: Request, session: TenantSession) -> Actor:
+    return await service.acting_member(session, claims=request_claims(request))
 
 
 ActorDep = Annotated[Actor, Depends(_actor)]

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from laskutin.core import jsontext
 from laskutin.core.dburl import DatabaseUrl
 from laskutin.core.errors import DatabaseUnavailable
 from laskutin.core.settings import Settings
@@ -43,6 +44,9 @@ def create_engine(settings: Settings, url: DatabaseUrl | None = None) -> AsyncEn
         # cover what it was for (bench/README.md, invoicing).
         pool_pre_ping=False,
         pool_recycle=1800,
+        # json and jsonb values in and out (also of lean statements: the dialect's codecs).
+        json_serializer=jsontext.dumps_text,
+        json_deserializer=jsontext.loads,
         connect_args={
             "timeout": settings.db_connect_timeout_seconds,
             "command_timeout": settings.db_statement_timeout_seconds + 5,

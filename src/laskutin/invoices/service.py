@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -45,7 +44,7 @@ from laskutin.audit.service import AUDIT_COLUMNS
 from laskutin.companies.domain import Permission
 from laskutin.companies.models import Company, CompanyBankAccount
 from laskutin.companies.service import Actor, require
-from laskutin.core import clock
+from laskutin.core import clock, jsontext
 from laskutin.core.db import driver_connection
 from laskutin.core.errors import (
     NotFound,
@@ -545,8 +544,8 @@ async def issue(
     invoice.penalty_interest_percent = company.penalty_interest_percent
     invoice.seller = _as_jsonb(seller_snapshot(company, accounts, invoice.language))
     invoice.buyer = _as_jsonb(buyer_snapshot(customer))
-    snapshots = (json.dumps(invoice.seller), json.dumps(invoice.buyer))
-    breakdown = json.dumps(invoice.vat_breakdown)
+    snapshots = (jsontext.dumps_text(invoice.seller), jsontext.dumps_text(invoice.buyer))
+    breakdown = jsontext.dumps_text(invoice.vat_breakdown)
     # Render and store the PDF now (documents.tasks), so the first download needs no render.
     await enqueue(
         session,
@@ -599,7 +598,9 @@ async def issue(
         invoice.updated_at,
         RESOURCE,
         actor_name,
-        json.dumps({"number": number, "invoice_date": str(day), "total": str(invoice.total)}),
+        jsontext.dumps_text(
+            {"number": number, "invoice_date": str(day), "total": str(invoice.total)}
+        ),
     )
     if credit_note:
         assert invoice.credited_invoice_id is not None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import procrastinate
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from laskutin.core import jsontext
 from laskutin.core.db import driver_connection, unit_of_work
 from laskutin.core.settings import Settings
 from laskutin.jobs.registry import JobContext, JobSpec, load_all_jobs
@@ -39,7 +39,7 @@ async def enqueue(
     if name not in jobs:
         raise KeyError(f"unknown job {name!r}")
     job_id = await (await driver_connection(session)).fetchval(
-        _DEFER_SQL, jobs[name].queue, name, queueing_lock, json.dumps(kwargs), run_at
+        _DEFER_SQL, jobs[name].queue, name, queueing_lock, jsontext.dumps_text(kwargs), run_at
     )
     return int(job_id)
 
