@@ -15,7 +15,7 @@ from laskutin.api.docs import add_docs_route
 from laskutin.api.health import router as health_router
 from laskutin.api.middleware import RequestContextMiddleware
 from laskutin.api.problem import document_problems, install_problem_handlers
-from laskutin.api.router import api_router
+from laskutin.api.router import include_api
 from laskutin.api.security import SecurityHeadersMiddleware, add_cors
 from laskutin.apikeys.service import PER_KEY
 from laskutin.auth import limits, throttle, two_factor
@@ -117,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
     add_docs_route(app, "/api/docs")
     app.include_router(health_router)
-    app.include_router(api_router)
+    include_api(app)
     app.include_router(well_known_router)
 
     if settings.serve_web:
