@@ -36,7 +36,7 @@ What it does, all on this machine, and stops everything it started (also when in
    in SQL from the same template draft. The API's clients are keep-alive HTTP/1.1
    connections written by hand on uvloop (httpx took ten times pgbench's client CPU on the
    same cores as the servers), spread over the servers in turn; each answer is checked. API
-   and pgbench take turns (A P, then P A). It prints
+   and pgbench take turns (A P, then P A), each run after an ANALYZE (analyze()). It prints
    issues/s, pgbench's transactions/s and their ratio, from the best run of each, and for
    scale the server's CPU per ``GET /api/v1/company`` (an authenticated request that reads
    four small rows).
@@ -500,6 +500,16 @@ def _run_from(
     )
 
 
+def analyze(conninfo: str) -> None:
+    """Fresh planner statistics before each run of either side, as autovacuum keeps them in a
+    running database (pgbench -i analyzes its tables too). Without it the first API run met
+    tables that were analyzed nearly empty and have grown since (idempotency keys and jobs,
+    one row each per issue): PostgreSQL planned their lookups as reads of the whole table, about
+    0.6 ms of its CPU per issue that pgbench, run later, did not pay."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+
+
 def api_issue_run(
     api: Api, meter: Meter, ports: Sequence[int], drafts: Sequence[str], clients: int, number: int
 ) -> IssueRun:
@@ -568,6 +578,7 @@ def pgbench_issue_run(
 ) -> IssueRun:
     per_client = math.ceil(transactions / clients)
     copy_drafts(environment.superuser_conninfo(), template, per_client * clients)
+    analyze(environment.superuser_conninfo())
     command = [
         str(environment.pg_bin("pgbench")),
         *("-n", "-M", "prepared", "-f", str(SCRIPT)),
@@ -965,6 +976,7 @@ def run(args: argparse.Namespace, environment: Environment, report: dict[str, An
                 if side == "api":
                     api.log_in()
                     batch, drafts = drafts[: args.issues], drafts[args.issues :]
+                    analyze(environment.superuser_conninfo())
                     issue_run = api_issue_run(api, meter, ports, batch, count, number)
                 else:
                     issue_run = pgbench_issue_run(
