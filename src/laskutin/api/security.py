@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from starlette.applications import Starlette
-from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -87,7 +86,9 @@ class SecurityHeadersMiddleware:
             ("Permissions-Policy", PERMISSIONS_POLICY),
             ("Content-Security-Policy", app_csp()),
         ]
-        self._defaults = [(name.lower(), value) for name, value in always]
+        self._defaults = [(name.lower().encode(), value.encode()) for name, value in always]
+        # Without a Cache-Control of the answer's own: not stored (and no HTTP/1.0 cache).
+        self._uncached = [(b"cache-control", NO_STORE.encode()), (b"pragma", b"no-cache")]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -96,13 +97,14 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": list(message.get("headers", []))}
-                headers = MutableHeaders(scope=message)
-                for name, value in self._defaults:
-                    headers.setdefault(name, value)
-                if "cache-control" not in headers:
-                    headers["Cache-Control"] = NO_STORE
-                    headers.setdefault("Pragma", "no-cache")  # HTTP/1.0 caches
+                # One pass over the answer's headers (names are lower-case in ASGI), instead
+                # of a search of them per default: every answer goes through here.
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [item for item in self._defaults if item[0] not in present]
+                if b"cache-control" not in present:
+                    headers += [item for item in self._uncached if item[0] not in present]
+                message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
