@@ -32,8 +32,9 @@ What it does, all on this machine, and stops everything it started (also when in
    statements differ from bench/issue_invoice.pgbench.sql (literals aside), the file is
    rewritten. Then, for each client count, C clients issue drafts through the API
    (``POST /api/v1/invoices/{id}/issue`` with an Idempotency-Key), and pgbench runs the script
-   with C clients (``-M prepared``, as the app role over the same Unix socket) on drafts copied
-   in SQL from the same template draft. The API's clients are keep-alive HTTP/1.1
+   with C clients (``-M prepared``, as the app role over the same Unix socket); before each run
+   of either side, fresh drafts are copied in SQL from the same template draft (copy_drafts).
+   The API's clients are keep-alive HTTP/1.1
    connections written by hand on uvloop (httpx took ten times pgbench's client CPU on the
    same cores as the servers), spread over the servers in turn; each answer is checked. API
    and pgbench take turns (A P, then P A), each run after an ANALYZE (analyze()). It prints
@@ -528,9 +529,13 @@ GRANT SELECT ON bench.drafts TO {app};
 """
 
 
-def copy_drafts(conninfo: str, template: str, count: int) -> None:
+def copy_drafts(conninfo: str, template: str, count: int) -> list[str]:
     """``count`` copies of the template draft (row and lines, new ids), numbered 0.. in
-    bench.drafts for the pgbench script."""
+    bench.drafts for the pgbench script; their ids in that order. Both sides issue such
+    copies, made just before their run: drafts made at the start through the API had been
+    pushed out of PostgreSQL's buffers by the time of the later runs (the latency part reads
+    100,000 invoices), which cost the API's runs PostgreSQL CPU that pgbench's fresh copies did
+    not."""
     with psycopg.connect(conninfo) as conn:
         conn.execute(BENCH_SCHEMA.format(app=EMBEDDED_APP_ROLE).encode())
         conn.execute("TRUNCATE bench.drafts")
@@ -563,6 +568,7 @@ def copy_drafts(conninfo: str, template: str, count: int) -> None:
             "ORDER BY d.n, invoice_lines.position",
             (template,),
         )
+        return [str(i) for (i,) in conn.execute("SELECT id FROM bench.drafts ORDER BY n")]
 
 
 def pgbench_issue_run(
@@ -936,16 +942,17 @@ def run(args: argparse.Namespace, environment: Environment, report: dict[str, An
         api.log_in()
         customer_id = picks["customers"][0][0]
         warm = 20
-        needed = 2 + warm + args.rounds * args.issues * len(args.clients)
+        needed = 2 + warm
         print(
-            f"\nissuing: making {needed} drafts of 10 lines through the API; issues go to "
-            f"{len(servers)} laskutin serve processes, the clients spread over them in turn",
+            f"\nissuing: making {needed} drafts of 10 lines through the API (a template, the "
+            f"captured issue, a warm-up); before each run, each side gets fresh SQL copies of "
+            f"the template; issues go to {len(servers)} laskutin serve processes, the clients "
+            f"spread over them in turn",
             flush=True,
         )
         drafts = make_drafts(api, customer_id, needed)
         template, captured, drafts = drafts[0], drafts[1], drafts[2:]
         issue_many(ports, api.token, drafts[:warm], 2 * len(ports))
-        drafts = drafts[warm:]
         defined = script_variables(company_id, user_id, customer_id)
         script, statements = capture_issue(api, environment, captured, defined)
         RESULTS_DIR.mkdir(exist_ok=True)
@@ -975,7 +982,7 @@ def run(args: argparse.Namespace, environment: Environment, report: dict[str, An
             for count, side in order:
                 if side == "api":
                     api.log_in()
-                    batch, drafts = drafts[: args.issues], drafts[args.issues :]
+                    batch = copy_drafts(environment.superuser_conninfo(), template, args.issues)
                     analyze(environment.superuser_conninfo())
                     issue_run = api_issue_run(api, meter, ports, batch, count, number)
                 else:
