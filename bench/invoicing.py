@@ -37,8 +37,8 @@ What it does, all on this machine, and stops everything it started (also when in
    The API's clients are keep-alive HTTP/1.1
    connections written by hand on uvloop (httpx took ten times pgbench's client CPU on the
    same cores as the servers), spread over the servers in turn; each answer is checked. API
-   and pgbench take turns (A P, then P A), each run after an ANALYZE (analyze()). It prints
-   issues/s, pgbench's transactions/s and their ratio, from the best run of each, and for
+   and pgbench take turns (A P, then P A), each run after a VACUUM ANALYZE (vacuum_analyze()).
+   It prints issues/s, pgbench's transactions/s and their ratio, from the best run of each, and for
    scale the server's CPU per ``GET /api/v1/company`` (an authenticated request that reads
    four small rows).
 5. For every run it also reads ``/proc``: the CPU the servers (together), PostgreSQL and the
@@ -501,14 +501,16 @@ def _run_from(
     )
 
 
-def analyze(conninfo: str) -> None:
-    """Fresh planner statistics before each run of either side, as autovacuum keeps them in a
-    running database (pgbench -i analyzes its tables too). Without it the first API run met
-    tables that were analyzed nearly empty and have grown since (idempotency keys and jobs,
-    one row each per issue): PostgreSQL planned their lookups as reads of the whole table, about
-    0.6 ms of its CPU per issue that pgbench, run later, did not pay."""
+def vacuum_analyze(conninfo: str) -> None:
+    """Before each run of either side, outside its measurement: what the last run left for
+    autovacuum is vacuumed now, not during the next run (pgbench vacuums before a run too,
+    unless told not to), and the planner's statistics are fresh, as autovacuum keeps them in a
+    running database. Without it, the first API runs met tables analyzed nearly empty that had
+    grown since (idempotency keys and jobs, a row each per issue): PostgreSQL read them in full
+    for each lookup, about 0.6 ms of its CPU per issue that pgbench, run later, did not pay; and
+    the clean-up after pgbench's runs (four times the API's issues) fell into the API's runs."""
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("ANALYZE")
+        conn.execute("VACUUM ANALYZE")
 
 
 def api_issue_run(
@@ -584,7 +586,7 @@ def pgbench_issue_run(
 ) -> IssueRun:
     per_client = math.ceil(transactions / clients)
     copy_drafts(environment.superuser_conninfo(), template, per_client * clients)
-    analyze(environment.superuser_conninfo())
+    vacuum_analyze(environment.superuser_conninfo())
     command = [
         str(environment.pg_bin("pgbench")),
         *("-n", "-M", "prepared", "-f", str(SCRIPT)),
@@ -983,7 +985,7 @@ def run(args: argparse.Namespace, environment: Environment, report: dict[str, An
                 if side == "api":
                     api.log_in()
                     batch = copy_drafts(environment.superuser_conninfo(), template, args.issues)
-                    analyze(environment.superuser_conninfo())
+                    vacuum_analyze(environment.superuser_conninfo())
                     issue_run = api_issue_run(api, meter, ports, batch, count, number)
                 else:
                     issue_run = pgbench_issue_run(
