@@ -125,17 +125,15 @@ def invoice_read(
     )
 
 
-def with_number(answer: InvoiceRead, invoice: Invoice) -> InvoiceRead:
-    """``answer`` (made before the number was taken) with what the number decides, from the
-    issued ``invoice``."""
-    return answer.model_copy(
-        update={
-            "number": invoice.number,
-            "reference": _printed_reference(invoice.reference),
-            "reference_machine": invoice.reference,
-            "bank_barcode": invoice.bank_barcode,
-        }
-    )
+def number_fields(invoice: Invoice) -> dict[str, Any]:
+    """What the number decides of an issued invoice's JSON form (``InvoiceRead``'s fields as
+    ``model_dump(mode="json")`` gives them), for an answer made before the number was taken."""
+    return {
+        "number": invoice.number,
+        "reference": _printed_reference(invoice.reference),
+        "reference_machine": invoice.reference,
+        "bank_barcode": invoice.bank_barcode,
+    }
 
 
 def _delivery_read(send: InvoiceSend) -> InvoiceDelivery:

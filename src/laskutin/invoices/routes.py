@@ -221,7 +221,7 @@ async def issue_invoice(
     body: Annotated[IssueRequest | None, Body()] = None,
 ) -> Response:
     try:
-        invoice = await service.issue(
+        content = await service.issue(
             session,
             actor=actor,
             invoice_id=id,
@@ -230,7 +230,6 @@ async def issue_invoice(
     except errors.NotIssuable as exc:
         language = negotiate_language(request.headers.get("accept-language"))
         raise ValidationFailed(exc.localised(language)) from None
-    content = invoice.model_dump(mode="json")  # once, for the ETag and the body
     return await idem.respond(200, Dumped(content), headers={"ETag": etag_of_content(content)})
 
 
