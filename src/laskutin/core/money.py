@@ -60,11 +60,22 @@ def to_decimal(
         raise NotANumber(field=field, value=value) from None
     if not number.is_finite():
         raise NotANumber(field=field, value=value)
-    if max_places is not None and decimal_places(number) > max_places:
+    # An exponent within the places needs no normalising (most stored amounts: 10.00).
+    if (
+        max_places is not None
+        and _exponent(number) < -max_places
+        and decimal_places(number) > max_places
+    ):
         raise TooManyDecimals(field=field, value=value, places=max_places)
     if not allow_negative and number < 0:
         raise NegativeNotAllowed(field=field, value=value)
     return number
+
+
+def _exponent(number: Decimal) -> int:
+    exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)  # a finite number's
+    return exponent
 
 
 def decimal_places(number: Decimal) -> int:

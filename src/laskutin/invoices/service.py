@@ -456,7 +456,10 @@ def _written(session: AsyncSession, invoice: Invoice) -> None:
     """The session may hold the invoice already (a draft made through the ORM earlier in this
     transaction: a recurring run, the demo data): its instance takes the values just written,
     as after the ORM's own UPDATE, so later reads in the transaction see the issued invoice."""
-    held = session.sync_session.identity_map.get(identity_key(Invoice, (invoice.id,)))
+    held_instances = session.sync_session.identity_map
+    if not held_instances:  # as when issuing through the API: nothing to look up
+        return
+    held = held_instances.get(identity_key(Invoice, (invoice.id,)))
     if held is not None:
         for key in _INVOICE_KEYS:
             set_committed_value(held, key, invoice.__dict__[key])
