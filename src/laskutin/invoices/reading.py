@@ -24,38 +24,39 @@ from laskutin.core.models import Base
 from laskutin.delivery.models import InvoiceSend
 from laskutin.finnish.reference import format_reference
 from laskutin.invoices import domain
-from laskutin.invoices.domain import Kind
 from laskutin.invoices.models import Invoice, InvoiceLine
 from laskutin.invoices.schemas import (
-    CreditNoteLink,
     InvoiceDelivery,
     InvoiceRead,
     LineRead,
-    PaymentSummary,
-    VatBreakdownRow,
 )
 from laskutin.invoices.status import status_of
 from laskutin.payments.models import Payment
 
 
+def _line_data(row: InvoiceLine) -> dict[str, Any]:
+    """A line's fields of :class:`LineRead`, for validating with the invoice in one call."""
+    return {
+        "position": row.position,
+        "product_id": row.product_id,
+        "original_position": row.original_position,
+        "description": row.description,
+        "quantity": row.quantity,
+        "unit": row.unit,
+        "unit_price": row.unit_price,
+        "discount_percent": row.discount_percent,
+        "vat_rate": domain.rate_text(row.vat_rate),
+        "vat_category": row.vat_category,
+        "vat_ground": row.vat_ground,
+        "tax_point": row.tax_point,
+        "net_amount": row.net_amount,
+        "vat_amount": row.vat_amount,
+        "gross_amount": row.gross_amount,
+    }
+
+
 def _line_read(row: InvoiceLine) -> LineRead:
-    return LineRead(
-        position=row.position,
-        product_id=row.product_id,
-        original_position=row.original_position,
-        description=row.description,
-        quantity=row.quantity,
-        unit=row.unit,
-        unit_price=row.unit_price,
-        discount_percent=row.discount_percent,
-        vat_rate=domain.rate_text(row.vat_rate),
-        vat_category=row.vat_category,
-        vat_ground=row.vat_ground,
-        tax_point=row.tax_point,
-        net_amount=row.net_amount,
-        vat_amount=row.vat_amount,
-        gross_amount=row.gross_amount,
-    )
+    return LineRead.model_validate(_line_data(row))
 
 
 def _printed_reference(reference: str | None) -> str | None:
@@ -72,56 +73,63 @@ def invoice_read(
     delivery: InvoiceSend | None = None,
 ) -> InvoiceRead:
     seller = invoice.seller
-    return InvoiceRead(
-        id=invoice.id,
-        kind=Kind(invoice.kind),
-        number=invoice.number,
-        status=status_of(invoice, today),
-        customer_id=invoice.customer_id,
-        invoice_date=invoice.invoice_date,
-        delivery_date=invoice.delivery_date,
-        due_date=invoice.due_date,
-        payment_terms_days=invoice.payment_terms_days,
-        reference=_printed_reference(invoice.reference),
-        reference_machine=invoice.reference,
-        buyer_reference=invoice.buyer_reference,
-        order_reference=invoice.order_reference,
-        notes=invoice.notes,
-        language=invoice.language,
-        currency=invoice.currency,
-        prices_include_vat=invoice.prices_include_vat,
-        net_total=invoice.net_total,
-        vat_total=invoice.vat_total,
-        total=invoice.total,
-        vat_breakdown=[VatBreakdownRow.model_validate(r) for r in invoice.vat_breakdown],
-        bank_barcode=invoice.bank_barcode,
-        lines=[_line_read(row) for row in lines],
-        paid_amount=invoice.paid_amount,
-        credited_amount=invoice.credited_amount,
-        balance=domain.balance(invoice.total, invoice.paid_amount, invoice.credited_amount),
-        overpaid_amount=domain.overpaid_amount(
-            invoice.total, invoice.paid_amount, invoice.credited_amount
-        ),
-        last_payment_date=invoice.last_payment_date,
-        penalty_interest=seller.get("penalty_interest") if seller else None,
-        seller=seller,
-        buyer=invoice.buyer,
-        credited_invoice_id=invoice.credited_invoice_id,
-        credit_notes=[
-            CreditNoteLink(
-                id=note.id, number=note.number, status=status_of(note, today), total=note.total
-            )
-            for note in credit_notes
-        ],
-        payments=[
-            PaymentSummary(id=p.id, payment_date=p.payment_date, amount=p.amount) for p in payments
-        ],
-        sent_at=invoice.sent_at,
-        delivery=None if delivery is None else _delivery_read(delivery),
-        issued_at=invoice.issued_at,
-        issued_by=invoice.issued_by,
-        created_at=invoice.created_at,
-        updated_at=invoice.updated_at,
+    # One validation of the whole tree (nested models as dicts): a model built per line and
+    # per row cost a Python call each, about 1 % of an issue (bench/README.md, invoicing).
+    return InvoiceRead.model_validate(
+        {
+            "id": invoice.id,
+            "kind": invoice.kind,
+            "number": invoice.number,
+            "status": status_of(invoice, today),
+            "customer_id": invoice.customer_id,
+            "invoice_date": invoice.invoice_date,
+            "delivery_date": invoice.delivery_date,
+            "due_date": invoice.due_date,
+            "payment_terms_days": invoice.payment_terms_days,
+            "reference": _printed_reference(invoice.reference),
+            "reference_machine": invoice.reference,
+            "buyer_reference": invoice.buyer_reference,
+            "order_reference": invoice.order_reference,
+            "notes": invoice.notes,
+            "language": invoice.language,
+            "currency": invoice.currency,
+            "prices_include_vat": invoice.prices_include_vat,
+            "net_total": invoice.net_total,
+            "vat_total": invoice.vat_total,
+            "total": invoice.total,
+            "vat_breakdown": invoice.vat_breakdown,
+            "bank_barcode": invoice.bank_barcode,
+            "lines": [_line_data(row) for row in lines],
+            "paid_amount": invoice.paid_amount,
+            "credited_amount": invoice.credited_amount,
+            "balance": domain.balance(invoice.total, invoice.paid_amount, invoice.credited_amount),
+            "overpaid_amount": domain.overpaid_amount(
+                invoice.total, invoice.paid_amount, invoice.credited_amount
+            ),
+            "last_payment_date": invoice.last_payment_date,
+            "penalty_interest": seller.get("penalty_interest") if seller else None,
+            "seller": seller,
+            "buyer": invoice.buyer,
+            "credited_invoice_id": invoice.credited_invoice_id,
+            "credit_notes": [
+                {
+                    "id": note.id,
+                    "number": note.number,
+                    "status": status_of(note, today),
+                    "total": note.total,
+                }
+                for note in credit_notes
+            ],
+            "payments": [
+                {"id": p.id, "payment_date": p.payment_date, "amount": p.amount} for p in payments
+            ],
+            "sent_at": invoice.sent_at,
+            "delivery": None if delivery is None else _delivery_read(delivery),
+            "issued_at": invoice.issued_at,
+            "issued_by": invoice.issued_by,
+            "created_at": invoice.created_at,
+            "updated_at": invoice.updated_at,
+        }
     )
 
 
