@@ -74,7 +74,7 @@ def invoice_read(
 ) -> InvoiceRead:
     seller = invoice.seller
     # One validation of the whole tree (nested models as dicts): a model built per line and
-    # per row cost a Python call each, about 1 % of an issue (bench/README.md, invoicing).
+    # per row cost a Python call each, 1.5 % of an issue (bench/README.md, invoicing).
     return InvoiceRead.model_validate(
         {
             "id": invoice.id,
@@ -178,7 +178,8 @@ def detached(model: type[M], record: Mapping[str, Any] | asyncpg.Record) -> M:
 
     Not an instance of ``model`` (typed as one for its readers): an ORM instance's attribute
     reads go through SQLAlchemy's instrumentation, about 600 of them per issued invoice of 10
-    lines (5 % of its CPU, bench/README.md, invoicing). So don't give it to a session."""
+    lines, which with the instances' state cost a fifth of its instructions
+    (bench/README.md, invoicing). So don't give it to a session."""
     instance = _plain_class(model)()
     instance.__dict__.update(record.items())
     return cast(M, instance)
