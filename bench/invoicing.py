@@ -147,6 +147,21 @@ def sign_up(api: Api) -> tuple[uuid.UUID, uuid.UUID]:
     return uuid.UUID(claims["cid"]), uuid.UUID(claims["sub"])
 
 
+def small_company(api: Api, conninfo: str) -> str:
+    """Sign up through the API, give the company 500 invoices and 50 customers (and three
+    other companies) with SQL, and sign in again: the id of one of its customers. For the
+    diagnostics that issue through one or two servers without the 100,000 invoices."""
+    company_id, user_id = sign_up(api)
+    seed(conninfo, company_id=company_id, user_id=user_id, invoices=500, customers=50, others=3)
+    with psycopg.connect(conninfo) as conn:
+        row = conn.execute(
+            "SELECT id FROM customers WHERE company_id = %s LIMIT 1", (company_id,)
+        ).fetchone()
+    assert row is not None
+    api.log_in()
+    return str(row[0])
+
+
 def start_server(environment: Environment) -> Server:
     port = free_port()
     env = dict(environment.env, LASKUTIN_SHUTDOWN_DRAIN_SECONDS="0")

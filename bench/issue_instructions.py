@@ -30,7 +30,6 @@ import time
 from pathlib import Path
 
 import httpx
-import psycopg
 
 import invoicing as bench
 from _pg import BIN_DIR, throwaway_database
@@ -96,23 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         server = bench.start_server(environment)
         api = bench.Api(server.port)
         try:
-            company_id, user_id = bench.sign_up(api)
-            bench.seed(
-                environment.superuser_conninfo(),
-                company_id=company_id,
-                user_id=user_id,
-                invoices=500,
-                customers=50,
-                others=3,
-            )
-            with psycopg.connect(environment.superuser_conninfo()) as conn:
-                row = conn.execute(
-                    "SELECT id FROM customers WHERE company_id = %s LIMIT 1", (company_id,)
-                ).fetchone()
-            assert row is not None
-            api.log_in()
+            customer_id = bench.small_company(api, environment.superuser_conninfo())
             warm = 30
-            drafts = bench.make_drafts(api, str(row[0]), warm + args.issues)
+            drafts = bench.make_drafts(api, customer_id, warm + args.issues)
             bench.issue_many([server.port], api.token, drafts[:warm], 2)
             with httpx.Client(base_url=f"http://{bench.HOST}:{server.port}") as client:
                 for _ in range(50):

@@ -53,22 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         api = bench.Api(ports[0])
         conninfo = environment.superuser_conninfo()
         try:
-            company_id, user_id = bench.sign_up(api)
-            bench.seed(
-                conninfo,
-                company_id=company_id,
-                user_id=user_id,
-                invoices=500,
-                customers=50,
-                others=3,
-            )
-            with psycopg.connect(conninfo) as conn:
-                row = conn.execute(
-                    "SELECT id FROM customers WHERE company_id = %s LIMIT 1", (company_id,)
-                ).fetchone()
-            assert row is not None
-            api.log_in()
-            template, *warm = bench.make_drafts(api, str(row[0]), 21)
+            customer_id = bench.small_company(api, conninfo)
+            template, *warm = bench.make_drafts(api, customer_id, 21)
             bench.issue_many(ports, api.token, warm, 2 * len(ports))
             for clients in args.clients:
                 api.log_in()

@@ -568,9 +568,12 @@ async def issue(
     # the series row stays locked until the commit and every issuer of the company waits for
     # it (with 4 or more clients issuing is bound by that lock: bench/README.md, invoicing).
     today = clock.today()
-    answer = invoice_read(
-        invoice, lines=lines, payments=[], credit_notes=[], today=today
-    ).model_dump(mode="json")
+
+    def answer_of(issued: Invoice) -> dict[str, Any]:
+        read = invoice_read(issued, lines=lines, payments=[], credit_notes=[], today=today)
+        return read.model_dump(mode="json")
+
+    answer = answer_of(invoice)
     actor_name = await audit.actor_name(session, actor.user_id)
     number, sequence = await next_number(session, company_id=actor.company_id)
     invoice.number = number
@@ -633,9 +636,7 @@ async def issue(
         reread = await db.fetchrow(_REREAD_INVOICE, actor.company_id, invoice.id)
         assert reread is not None
         invoice = detached(Invoice, reread)
-        answer = invoice_read(
-            invoice, lines=lines, payments=[], credit_notes=[], today=today
-        ).model_dump(mode="json")
+        answer = answer_of(invoice)
     _written(session, invoice)
     answer.update(number_fields(invoice))
     return answer
