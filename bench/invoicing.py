@@ -1039,7 +1039,7 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {"args": vars(args), "stamp": f"{now:%Y%m%dT%H%M%SZ}"}
     print(
         f"{now:%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}",
+        f"{platform.python_version()} ({os.path.realpath(sys.executable)})",
         flush=True,
     )
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
