@@ -11,6 +11,7 @@ from typing import Any, TypeVar, cast
 
 import asyncpg
 from sqlalchemy import (
+    Enum,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -194,6 +195,30 @@ def columns_of(model: type[Base], table: str | None = None) -> str:
     """The model's columns for a lean SELECT (qualified by ``table`` when given)."""
     prefix = f"{table}." if table else ""
     return ", ".join(prefix + column.name for column in model.__table__.columns)
+
+
+def row_of(model: type[Base]) -> str:
+    """The model's columns as one anonymous record, ``ROW(a, b, ...)``, for reading a row (or
+    with ``ARRAY(SELECT ...)`` rows) of another table in the same statement; give the record
+    to :func:`detached_record`. Enum columns are read as text: the driver decodes a record's
+    fields by their types alone, and an enum's would have to be looked up first."""
+    return "ROW(" + ", ".join(_record_field(column) for column in model.__table__.columns) + ")"
+
+
+def _record_field(column: Any) -> str:
+    return f"{column.name}::text" if isinstance(column.type, Enum) else str(column.name)
+
+
+@functools.cache
+def _column_names(model: type[Base]) -> tuple[str, ...]:
+    return tuple(column.name for column in model.__table__.columns)
+
+
+def detached_record(model: type[M], record: Sequence[Any]) -> M:
+    """:func:`detached` for a record read with :func:`row_of` (a tuple of the columns)."""
+    instance = _plain_class(model)()
+    instance.__dict__.update(zip(_column_names(model), record, strict=True))
+    return cast(M, instance)
 
 
 async def find_invoice(
