@@ -14,6 +14,7 @@ Its ``ctx.session`` is never committed; such a job should not use it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -83,8 +84,10 @@ def _register(
     return decorator
 
 
+@functools.cache  # imported once: enqueue() asks on every request that queues a job
 def load_all_jobs() -> dict[str, JobSpec]:
-    """Import every domain's tasks module so their jobs are registered."""
+    """Import every domain's tasks module so their jobs are registered (the registry itself,
+    so a job registered later is in it too)."""
     import laskutin.api.tasks
     import laskutin.auth.tasks
     import laskutin.delivery.tasks
