@@ -297,6 +297,29 @@ async def test_draft_without_date_is_checked_today_and_again_at_issue(
     assert issued["invoice_date"] == "2025-12-31"
 
 
+async def test_issue_takes_the_seller_and_buyer_as_they_are_then(
+    client: AsyncClient, auth: TokenAuth, company: Company
+) -> None:
+    """What issuing reads in one statement after locking the draft (the customer, the lines,
+    the company and its accounts in order) lands on the invoice: the first account in the
+    barcode, every account in the seller's snapshot, the lines in their order."""
+    headers = await owner(auth, company)
+    op = "FI4950009420028730"
+    accounts = [{"iban": op, "bic": "OKOYFIHH"}, {"iban": IBAN}]
+    ok(await client.patch("/api/v1/company", json={"bank_accounts": accounts}, headers=headers))
+    customer_id = await make_customer(auth, company, name="Ostaja Oy", language="sv")
+    lines = [line(description=f"Rivi {n}", unit_price=f"{n}.00") for n in range(1, 4)]
+    created = await draft(client, auth, company, customer_id=customer_id, lines=lines)
+
+    issued = await issue(client, auth, company, created["id"])
+
+    assert [a["iban"] for a in issued["seller"]["bank_accounts"]] == [op, IBAN]
+    assert parse_virtual_barcode(issued["bank_barcode"]).iban == op
+    assert (issued["buyer"]["name"], issued["buyer"]["language"]) == ("Ostaja Oy", "sv")
+    assert [row["description"] for row in issued["lines"]] == ["Rivi 1", "Rivi 2", "Rivi 3"]
+    assert issued == await get(client, auth, company, created["id"])
+
+
 async def test_issue_lists_everything_missing(client: AsyncClient, auth: TokenAuth) -> None:
     company = await auth.new_company("A")
     made = await draft(client, auth, company, lines=[])
