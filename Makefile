@@ -2,10 +2,13 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# The distribution's Python 3.11 when there is one: Debian builds it with profile-guided and
-# link-time optimisation, as the container image's Python is built; a plain source build (this
-# image's pyenv python3) costs the API about 15 % more CPU per request (bench/README.md).
-PYTHON ?= $(firstword $(wildcard /usr/bin/python3.11) python3)
+# The distribution's Python 3.11 when there is one that can make venvs: Debian builds it with
+# profile-guided and link-time optimisation, as the container image's Python is built; a plain
+# source build (this image's pyenv python3) costs the API about 15 % more CPU per request
+# (bench/README.md, invoicing). PYTHON=... chooses another.
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(or $(shell /usr/bin/python3.11 -c 'import ensurepip, venv' >/dev/null 2>&1 && echo /usr/bin/python3.11),python3)
+endif
 UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 VENV := .venv
