@@ -194,7 +194,7 @@ def _plain_class(model: type[Base]) -> type:
 def columns_of(model: type[Base], table: str | None = None) -> str:
     """The model's columns for a lean SELECT (qualified by ``table`` when given)."""
     prefix = f"{table}." if table else ""
-    return ", ".join(prefix + column.name for column in model.__table__.columns)
+    return ", ".join(prefix + name for name in _column_names(model))
 
 
 def row_of(model: type[Base]) -> str:
@@ -216,9 +216,7 @@ def _column_names(model: type[Base]) -> tuple[str, ...]:
 
 def detached_record(model: type[M], record: Sequence[Any]) -> M:
     """:func:`detached` for a record read with :func:`row_of` (a tuple of the columns)."""
-    instance = _plain_class(model)()
-    instance.__dict__.update(zip(_column_names(model), record, strict=True))
-    return cast(M, instance)
+    return detached(model, dict(zip(_column_names(model), record, strict=True)))
 
 
 async def find_invoice(
