@@ -185,6 +185,16 @@ async def test_the_issue_queues_a_job_that_stores_the_pdf_first(
     assert served == row.content
 
 
+async def test_a_refused_issue_queues_no_job(
+    app: FastAPI, client: AsyncClient, auth: TokenAuth, company: Company
+) -> None:
+    """The job is deferred with the issue's first reads; a refusal rolls it back."""
+    made = await draft(client, auth, company, lines=[])
+    answer = await client.post(f"{INVOICES}/{made['id']}/issue", headers=await owner(auth, company))
+    assert [error["field"] for error in problem(answer, 422)["errors"]] == ["lines"]
+    assert await queued_jobs(app) == []
+
+
 async def test_a_credit_note_has_its_pdf_without_transfer_form(
     client: AsyncClient, auth: TokenAuth, company: Company
 ) -> None:

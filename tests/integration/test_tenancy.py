@@ -3,6 +3,7 @@ its company filter still sees only the active company (docs/database.md#row-leve
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from sqlalchemy.exc import DBAPIError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from laskutin.auth.models import User
+from laskutin.auth.tokens import AccessClaims, NotAMember
+from laskutin.companies import service as companies
 from laskutin.companies.domain import Plan, Role
 from laskutin.companies.models import Company, Membership
 from laskutin.core.db import create_engine, session_factory
@@ -251,6 +254,57 @@ async def test_a_removed_member_no_longer_sees_the_company(
     async with factory() as session, session.begin():
         await act_as(session, company_id=None, user_id=world.carol)
         assert (await visible(session))[0] == {world.a}
+
+
+def _claims(company_id: uuid.UUID, user_id: uuid.UUID) -> AccessClaims:
+    now = dt.datetime.now(dt.UTC)
+    return AccessClaims(user_id, company_id, Role.OWNER, now, now, "jti", "kid")
+
+
+async def test_act_as_member_sets_the_tenant_and_reads_that_membership_alone(
+    factory: async_sessionmaker[AsyncSession], world: World
+) -> None:
+    """A tenant request's first statement (migration 20261207_0020): the settings as act_as
+    makes them, and the acting member's row, read once the settings hold."""
+    tenant = text("SELECT laskutin_company_id(), laskutin_user_id()")
+    async with factory() as session, session.begin():
+        await companies.act_as_member(session, claims=_claims(world.b, world.carol))
+        assert (await session.execute(tenant)).one() == (world.b, world.carol)
+        assert await visible(session) == (
+            {world.a, world.b},  # B as active, A as one of carol's
+            {(world.b, world.bob), (world.b, world.carol), (world.a, world.carol)},
+        )
+        actor = await companies.acting_member(session, claims=_claims(world.b, world.carol))
+        assert (actor.company_id, actor.user_id, actor.role) == (
+            world.b,
+            world.carol,
+            Role.ACCOUNTANT,
+        )
+    async with factory() as session, session.begin():  # alice is no member of B
+        await companies.act_as_member(session, claims=_claims(world.b, world.alice))
+        assert (await session.execute(tenant)).one() == (world.b, world.alice)
+        with pytest.raises(NotAMember):
+            await companies.acting_member(session, claims=_claims(world.b, world.alice))
+
+
+async def test_acting_member_uses_the_row_read_with_the_tenant_once(
+    factory: async_sessionmaker[AsyncSession], world: World
+) -> None:
+    """The row act_as_member read answers the request's first acting_member (no statement of
+    its own); a later call, or one for other claims, reads the role again."""
+    async with factory() as session, session.begin():
+        await companies.act_as_member(session, claims=_claims(world.a, world.carol))
+        await session.execute(
+            text("UPDATE memberships SET role = 'member' WHERE company_id = :a AND user_id = :u"),
+            {"a": world.a, "u": world.carol},
+        )
+        first = await companies.acting_member(session, claims=_claims(world.a, world.carol))
+        again = await companies.acting_member(session, claims=_claims(world.a, world.carol))
+        assert (first.role, again.role) == (Role.ACCOUNTANT, Role.MEMBER)
+        await companies.act_as_member(session, claims=_claims(world.a, world.carol))
+        other = await companies.acting_member(session, claims=_claims(world.a, world.alice))
+        assert other.role == Role.OWNER
+        await session.rollback()
 
 
 async def test_deleting_a_company_removes_its_memberships_and_last_choices(

@@ -6,7 +6,9 @@
   token answers 401 problem+json with ``WWW-Authenticate: Bearer``.
 - ``CurrentPerson``: the same, refusing API keys (403): a user's own resources.
 - ``TenantSession``: the request's unit of work acting for the token's company and user
-  (:func:`laskutin.core.tenancy.act_as` first), so row-level security holds for every statement.
+  (:func:`laskutin.core.tenancy.act_as` first, by :func:`laskutin.companies.service.act_as_member`,
+  which reads the acting member in the same statement), so row-level security holds for every
+  statement.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from laskutin.apikeys import service as apikeys
 from laskutin.auth.keys import KeyRing
 from laskutin.auth.tokens import AccessClaims, verify_access_token
+from laskutin.companies import service as companies
 from laskutin.core.db import unit_of_work
 from laskutin.core.errors import Unauthenticated
 from laskutin.core.settings import Settings
-from laskutin.core.tenancy import act_as
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -113,7 +115,8 @@ async def _tenant_session(
     settings: Settings = request.app.state.settings
     bound = settings.db_connect_timeout_seconds + settings.db_pool_timeout_seconds
     async with unit_of_work(request.app.state.session_factory, acquire_timeout=bound) as session:
-        await act_as(session, company_id=claims.company_id, user_id=claims.user_id)
+        # act_as, and the acting member read in the same round trip (api.authz.Member).
+        await companies.act_as_member(session, claims=claims)
         yield session
 
 

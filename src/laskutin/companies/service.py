@@ -127,16 +127,34 @@ class Actor:
         return domain.can(self.role, permission)
 
 
+_ENTERED = "laskutin.companies.entered"  # session.info: (company_id, user_id, member row)
+
+
+async def act_as_member(session: AsyncSession, *, claims: AccessClaims) -> None:
+    """:func:`~laskutin.core.tenancy.act_as` for the token's company and user, and their
+    membership read in the same statement (migration 20261207_0020): the tenant session's
+    first statement, so that :func:`acting_member` then needs none of its own."""
+    row = await (await driver_connection(session)).fetchrow(
+        _ACT_AS_MEMBER_SQL, claims.company_id, claims.user_id
+    )
+    session.info[_ENTERED] = (claims.company_id, claims.user_id, row)
+
+
 async def acting_member(session: AsyncSession, *, claims: AccessClaims) -> Actor:
     """The token's user as a member of the token's company, with their current role.
 
     A user removed since the token was issued is :class:`NotAMember` (401): the client
     refreshes, which fails for that company too, and signs in again."""
-    # Every authenticated request runs this: lean SQL (core.db.driver_connection). The user's
-    # name comes along for the audit trail, so recording an event needs no query of its own.
-    row = await (await driver_connection(session)).fetchrow(
-        _MEMBER_SQL, claims.company_id, claims.user_id
-    )
+    # Every authenticated request runs this: the row that act_as_member read (used once, so
+    # a second call reads the role again), or lean SQL (core.db.driver_connection). The
+    # user's name comes along for the audit trail, so recording an event needs no query.
+    entered = session.info.pop(_ENTERED, None)
+    if entered is not None and entered[:2] == (claims.company_id, claims.user_id):
+        row = entered[2]
+    else:
+        row = await (await driver_connection(session)).fetchrow(
+            _MEMBER_SQL, claims.company_id, claims.user_id
+        )
     if row is None:
         raise NotAMember()
     audit.remember_actor_name(session, claims.user_id, row[1])
@@ -159,6 +177,7 @@ _MEMBER_SQL = (
     "JOIN companies ON companies.id = memberships.company_id "
     "WHERE memberships.company_id = $1 AND memberships.user_id = $2"
 )
+_ACT_AS_MEMBER_SQL = "SELECT * FROM laskutin_act_as_member($1, $2)"
 
 
 def require(actor: Actor, permission: Permission) -> None:

@@ -15,12 +15,33 @@ from laskutin.core.db import driver_connection, unit_of_work
 from laskutin.core.settings import Settings
 from laskutin.jobs.registry import JobContext, JobSpec, load_all_jobs
 
+
+def defer_expression(first: int) -> str:
+    """SQL that defers one job and gives its id in an array (``bigint[]``), from five
+    parameters ``$first`` on: queue, task name, queueing lock, arguments as JSON text, run-at
+    time (:func:`defer_parameters`). For a hot path's statement that defers a job as it goes,
+    one round trip less than :func:`enqueue` (the casts give the row type's types)."""
+    queue, name, lock, arguments, run_at = (f"${first + n}" for n in range(5))
+    return (
+        f"procrastinate_defer_jobs_v1(ARRAY[ROW({queue}::varchar, {name}::varchar, 0, NULL, "
+        f"{lock}::text, {arguments}::text::jsonb, {run_at}::timestamptz)"
+        "::procrastinate_job_to_defer_v1])"
+    )
+
+
+def defer_parameters(
+    name: str, *, queueing_lock: str | None = None, run_at: dt.datetime | None = None, **kwargs: Any
+) -> tuple[str, str, str | None, str, dt.datetime | None]:
+    """The five parameters of :func:`defer_expression` for job ``name`` with ``kwargs``."""
+    jobs = load_all_jobs()
+    if name not in jobs:
+        raise KeyError(f"unknown job {name!r}")
+    return jobs[name].queue, name, queueing_lock, jsontext.dumps_text(kwargs), run_at
+
+
 # Lean SQL (core.db.driver_connection): prepared once per connection, in the caller's
-# transaction. The casts give the parameters the types the row type has.
-_DEFER_SQL = (
-    "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW($1::varchar, $2::varchar, 0, NULL, "
-    "$3::text, $4::text::jsonb, $5::timestamptz)::procrastinate_job_to_defer_v1]))"
-)
+# transaction.
+_DEFER_SQL = f"SELECT unnest({defer_expression(1)})"
 
 
 async def enqueue(
@@ -35,12 +56,8 @@ async def enqueue(
 
     ``queueing_lock`` keeps at most one waiting job with that lock (a second enqueue fails).
     """
-    jobs = load_all_jobs()
-    if name not in jobs:
-        raise KeyError(f"unknown job {name!r}")
-    job_id = await (await driver_connection(session)).fetchval(
-        _DEFER_SQL, jobs[name].queue, name, queueing_lock, jsontext.dumps_text(kwargs), run_at
-    )
+    parameters = defer_parameters(name, queueing_lock=queueing_lock, run_at=run_at, **kwargs)
+    job_id = await (await driver_connection(session)).fetchval(_DEFER_SQL, *parameters)
     return int(job_id)
 
 
