@@ -80,7 +80,10 @@ async def test_lean_commits_return_overflow_connections_cleanly(
     try:
         with caplog.at_level(logging.ERROR, logger="sqlalchemy.pool"):
             assert sorted(await asyncio.gather(*(work(n) for n in range(3)))) == [0, 1, 2]
+            assert (engine.pool.checkedin(), engine.pool.checkedout()) == (1, 0)  # 2 closed
             assert await work_alone(factory) == 7
+            first, again = await backend_of(factory), await backend_of(factory)
+            assert first == again, "a committed connection goes back to the pool and is reused"
     finally:
         await engine.dispose()
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
@@ -90,3 +93,8 @@ async def test_lean_commits_return_overflow_connections_cleanly(
 async def work_alone(factory: async_sessionmaker[AsyncSession]) -> int:
     async with unit_of_work(factory) as session:
         return int(await (await driver_connection(session)).fetchval("SELECT 7"))
+
+
+async def backend_of(factory: async_sessionmaker[AsyncSession]) -> int:
+    async with unit_of_work(factory) as session:
+        return int(await (await driver_connection(session)).fetchval("SELECT pg_backend_pid()"))

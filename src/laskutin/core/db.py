@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import QueuePool
 
 from laskutin.core import jsontext
 from laskutin.core.dburl import DatabaseUrl
@@ -254,10 +255,27 @@ async def _commit(session: AsyncSession) -> None:
                 await adapted._call_and_discard(adapted._transaction.commit)
             except Exception as error:
                 raise lean._translated(error, "COMMIT", ())  # noqa: B904 - its cause is set
-    # Through SQLAlchemy's greenlet even when the COMMIT was sent above: returning the
-    # connection to a full pool closes it, which is I/O (a CI run caught the greenlet-less
-    # version failing with MissingGreenlet under two concurrent processes).
+            if _pool_takes_back_without_closing(session):
+                # Committed, with nothing to flush: what SQLAlchemy's commit has left is
+                # bookkeeping and the connection's return, whose reset (a rollback with no
+                # transaction open) sends nothing. Closing the session does both without the
+                # greenlet and the commit's events (about 0.08 ms a request).
+                sync.close()
+                return
+    # Through SQLAlchemy's greenlet otherwise: returning the connection to a full pool closes
+    # it, which is I/O (a CI run caught the greenlet-less version failing with MissingGreenlet
+    # under two concurrent processes).
     await session.commit()
+
+
+def _pool_takes_back_without_closing(session: AsyncSession) -> bool:
+    """Whether the session's connection goes back into its pool's queue when returned (a
+    queue pool with room), rather than being closed as an overflow connection (I/O)."""
+    bind = session.sync_session.bind
+    pool = getattr(bind, "pool", None)
+    if not isinstance(pool, QueuePool):
+        return False
+    return pool.checkedin() < pool.size()
 
 
 async def driver_connection(session: AsyncSession) -> LeanConnection:
@@ -281,7 +299,14 @@ async def driver_connection(session: AsyncSession) -> LeanConnection:
         lean: LeanConnection = cached[1]
     else:
         connection = await session.connection()
-        raw = await connection.get_raw_connection()
+        sync_connection = connection.sync_connection
+        # The pooled connection, read without get_raw_connection()'s trip through the greenlet
+        # (about 0.02 ms): for a valid connection it is an attribute, with no I/O.
+        raw = (
+            sync_connection.connection
+            if sync_connection is not None and not sync_connection.invalidated
+            else await connection.get_raw_connection()
+        )
         lean = LeanConnection(raw.dbapi_connection, raw.driver_connection, connection.dialect)
         transactions = (sync.get_transaction(), sync.get_nested_transaction())
         session.info[_DRIVER] = (transactions, lean)
