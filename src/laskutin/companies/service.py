@@ -168,6 +168,8 @@ async def acting_member(session: AsyncSession, *, claims: AccessClaims) -> Actor
     return Actor(user_id=claims.user_id, company_id=claims.company_id, role=role)
 
 
+# The query of laskutin_act_as_member (migration 20261207_0020), for a call without that
+# function's row: a change to one is a change to both (a migration is not edited afterwards).
 _MEMBER_SQL = (
     "SELECT memberships.role, users.name, companies.require_two_factor, "
     "EXISTS (SELECT 1 FROM user_two_factor t "
